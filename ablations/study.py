@@ -1,0 +1,366 @@
+"""Load and validate an ablation study file (YAML).
+
+A study names its family, default factor levels, an outcome measure, its variants and its
+hypotheses. Each variant is a counterfactual pair of conditions ``a`` and ``b`` that differ in
+exactly one factor; the variant's effect is ``outcome(a) - outcome(b)``, and study authors order
+``a`` and ``b`` so that a positive effect is the behaviour under study. Each hypothesis predicts,
+for every variant, the sign of its effect: ``+`` (effect > margin), ``0`` (|effect| <= margin),
+``-`` (effect < -margin) or ``?`` (no prediction). Every problem is a one-line :class:`BepError`
+naming the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from beyond_episode.errors import BepError
+from beyond_episode.paths import ablations_dir
+from beyond_episode.prompts.family import Family, load_family
+from beyond_episode.yamlio import LineMap, load_yaml, where
+
+Sign = Literal["+", "0", "-", "?"]
+Kind = Literal["instruction_following", "in_episode", "beyond_episode"]
+OutcomeType = Literal["binary", "proportion", "mean"]
+SIGNS: tuple[str, ...] = ("+", "0", "-", "?")
+KINDS: tuple[str, ...] = ("instruction_following", "in_episode", "beyond_episode")
+OUTCOME_TYPES: tuple[str, ...] = ("binary", "proportion", "mean")
+ROLES: tuple[str, str] = ("a", "b")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The measure the effects use: a key of the task's score value."""
+
+    name: str
+    type: OutcomeType
+    label: str
+    trials: int = 1
+    """For ``proportion`` outcomes, the number of 0/1 trials per sample (e.g. 10 questions)."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One side of a pair: a fully resolved set of factor levels."""
+
+    variant: str
+    role: str
+    levels: Mapping[str, str]
+
+    @property
+    def id(self) -> str:
+        return f"{self.variant}.{self.role}"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A counterfactual pair of conditions differing in exactly one factor."""
+
+    id: str
+    number: int
+    description: str
+    factor: str
+    a: Condition
+    b: Condition
+
+    @property
+    def conditions(self) -> tuple[Condition, Condition]:
+        return (self.a, self.b)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    sign: Sign
+    why: str
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    id: str
+    kind: Kind
+    description: str
+    predictions: Mapping[str, Prediction]
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated ablation study."""
+
+    id: str
+    description: str
+    family: str
+    path: Path
+    outcome: Outcome
+    margin: float
+    alpha: float
+    epochs: int
+    quick_epochs: int
+    items: int
+    min_effect: float
+    variants: Mapping[str, Variant]
+    hypotheses: Mapping[str, Hypothesis]
+
+    def conditions(self, variants: list[str] | None = None) -> list[Condition]:
+        """Every condition of the chosen variants (all by default), ``a`` before ``b``."""
+        chosen = self.select(variants)
+        return [c for v in chosen for c in v.conditions]
+
+    def select(self, variants: list[str] | None = None) -> list[Variant]:
+        """The named variants, in study order; an unknown id is an error."""
+        if not variants:
+            return list(self.variants.values())
+        for vid in variants:
+            if vid not in self.variants:
+                raise BepError(
+                    f"study '{self.id}' has no variant '{vid}' (variants: {', '.join(self.variants)})"
+                )
+        return [v for v in self.variants.values() if v.id in variants]
+
+
+def study_names() -> list[str]:
+    """Names of the shipped studies."""
+    return sorted(p.stem for p in ablations_dir().glob("*.yaml"))
+
+
+def study_path(name_or_path: str | Path) -> Path:
+    """The file of a shipped study name, or the given path."""
+    candidate = Path(name_or_path)
+    if candidate.suffix in (".yaml", ".yml"):
+        if not candidate.is_file():
+            raise BepError(f"study file '{candidate}' not found")
+        return candidate
+    shipped = ablations_dir() / f"{name_or_path}.yaml"
+    if shipped.is_file():
+        return shipped
+    raise BepError(f"unknown study '{name_or_path}' (shipped studies: {', '.join(study_names())})")
+
+
+def load_study(name_or_path: str | Path) -> Study:
+    """Load and validate a study by shipped name or path."""
+    path = study_path(name_or_path)
+    return _load_study(str(path.resolve()), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _load_study(path_str: str, _mtime: int) -> Study:
+    path = Path(path_str)
+    spec = load_yaml(path)
+    if not isinstance(spec, LineMap):
+        raise BepError(f"{path}: a study file must be a mapping")
+    return _parse_study(spec, path)
+
+
+_STUDY_FIELDS = {
+    "study", "description", "family", "outcome", "defaults", "pair", "margin", "alpha",
+    "epochs", "quick_epochs", "items", "min_effect", "variants", "hypotheses",
+}
+
+
+def _field(spec: LineMap, key: str, path: Path, kind: type | tuple[type, ...]) -> Any:
+    if key not in spec:
+        raise BepError(f"{where(path, spec)}: missing field '{key}'")
+    value = spec[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        name = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise BepError(f"{where(path, spec, key)}: field '{key}' must be a {name}")
+    return value
+
+
+def _number(spec: LineMap, key: str, path: Path, default: float, lo: float, hi: float) -> float:
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise BepError(f"{where(path, spec, key)}: field '{key}' must be a number in [{lo}, {hi}]")
+    return float(value)
+
+
+def _integer(spec: LineMap, key: str, path: Path, default: int) -> int:
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise BepError(f"{where(path, spec, key)}: field '{key}' must be a positive integer")
+    return value
+
+
+def _check_levels(family: Family, levels: Any, path: Path, node: Any, key: str) -> dict[str, str]:
+    if levels is None:
+        return {}
+    if not isinstance(levels, dict):
+        raise BepError(f"{where(path, node, key)}: field '{key}' must be a mapping of factor: level")
+    for factor, level in levels.items():
+        family.check_level(factor, level, source=f"{where(path, levels, factor)}: field '{key}'")
+    return {str(k): str(v) for k, v in levels.items()}
+
+
+def _parse_pair(family: Family, pair: Any, path: Path, node: Any, key: str) -> tuple[str, str, str]:
+    if not isinstance(pair, dict):
+        raise BepError(f"{where(path, node, key)}: field '{key}' must be a mapping with factor, a, b")
+    for field in ("factor", "a", "b"):
+        if field not in pair:
+            raise BepError(f"{where(path, pair)}: field '{key}' is missing '{field}'")
+    extra = set(pair) - {"factor", "a", "b"}
+    if extra:
+        raise BepError(f"{where(path, pair, sorted(extra)[0])}: unknown field '{sorted(extra)[0]}' in '{key}'")
+    factor = str(pair["factor"])
+    if factor not in family.factors:
+        family.check_level(factor, "", source=f"{where(path, pair, 'factor')}: field '{key}'")
+    for side in ("a", "b"):
+        family.check_level(factor, pair[side], source=f"{where(path, pair, side)}: field '{key}.{side}'")
+    return factor, str(pair["a"]), str(pair["b"])
+
+
+def _parse_study(spec: LineMap, path: Path) -> Study:
+    for key in spec:
+        if key not in _STUDY_FIELDS:
+            raise BepError(f"{where(path, spec, key)}: unknown field '{key}' in study")
+    study_id = _field(spec, "study", path, str)
+    if not _ID.match(study_id):
+        raise BepError(f"{where(path, spec, 'study')}: study id '{study_id}' must be snake_case")
+    family_name = _field(spec, "family", path, str)
+    try:
+        family = load_family(family_name)
+    except BepError as err:
+        raise BepError(f"{where(path, spec, 'family')}: {err}") from None
+
+    outcome_spec = _field(spec, "outcome", path, dict)
+    o_name = _field(outcome_spec, "name", path, str)
+    o_type = outcome_spec.get("type", "proportion")
+    if o_type not in OUTCOME_TYPES:
+        raise BepError(
+            f"{where(path, outcome_spec, 'type')}: outcome type '{o_type}' must be one of {', '.join(OUTCOME_TYPES)}"
+        )
+    outcome = Outcome(
+        name=o_name,
+        type=o_type,
+        label=str(outcome_spec.get("label", o_name)),
+        trials=_integer(outcome_spec, "trials", path, 1),
+    )
+
+    defaults = family.resolve(_check_levels(family, spec.get("defaults"), path, spec, "defaults"))
+    default_pair = (
+        _parse_pair(family, spec["pair"], path, spec, "pair") if "pair" in spec else None
+    )
+
+    variants_spec = _field(spec, "variants", path, list)
+    if not variants_spec:
+        raise BepError(f"{where(path, spec, 'variants')}: a study needs at least one variant")
+    variants: dict[str, Variant] = {}
+    for number, vspec in enumerate(variants_spec, start=1):
+        if not isinstance(vspec, LineMap):
+            raise BepError(f"{where(path, spec, 'variants')}: variant {number} must be a mapping")
+        extra = set(vspec) - {"id", "description", "levels", "pair", "a", "b"}
+        if extra:
+            key = sorted(extra)[0]
+            raise BepError(f"{where(path, vspec, key)}: unknown field '{key}' in variant")
+        vid = _field(vspec, "id", path, str)
+        if not _ID.match(vid):
+            raise BepError(f"{where(path, vspec, 'id')}: variant id '{vid}' must be snake_case")
+        if vid in variants:
+            raise BepError(f"{where(path, vspec, 'id')}: duplicate variant id '{vid}'")
+        base = {**defaults, **_check_levels(family, vspec.get("levels"), path, vspec, "levels")}
+        if "a" in vspec or "b" in vspec:
+            if "pair" in vspec:
+                raise BepError(f"{where(path, vspec, 'pair')}: variant '{vid}' gives both 'pair' and 'a'/'b'")
+            a_levels = {**base, **_check_levels(family, vspec.get("a"), path, vspec, "a")}
+            b_levels = {**base, **_check_levels(family, vspec.get("b"), path, vspec, "b")}
+            loc = where(path, vspec, "a" if "a" in vspec else "b")
+        else:
+            if "pair" in vspec:
+                pair = _parse_pair(family, vspec["pair"], path, vspec, "pair")
+                loc = where(path, vspec, "pair")
+            elif default_pair is not None:
+                pair = default_pair
+                loc = where(path, vspec, "id")
+            else:
+                raise BepError(
+                    f"{where(path, vspec, 'id')}: variant '{vid}' has no pair and the study sets no default 'pair'"
+                )
+            factor_name, a_level, b_level = pair
+            a_levels = {**base, factor_name: a_level}
+            b_levels = {**base, factor_name: b_level}
+        differing = [f for f in family.factors if a_levels[f] != b_levels[f]]
+        if len(differing) != 1:
+            detail = "no factor" if not differing else f"{len(differing)} factors ({', '.join(differing)})"
+            raise BepError(
+                f"{loc}: variant '{vid}' pairs conditions that differ in {detail}; a pair must differ in exactly one"
+            )
+        variants[vid] = Variant(
+            id=vid,
+            number=number,
+            description=str(vspec.get("description", "")),
+            factor=differing[0],
+            a=Condition(vid, "a", a_levels),
+            b=Condition(vid, "b", b_levels),
+        )
+
+    hyp_spec = _field(spec, "hypotheses", path, dict)
+    if not hyp_spec:
+        raise BepError(f"{where(path, spec, 'hypotheses')}: a study needs at least one hypothesis")
+    hypotheses: dict[str, Hypothesis] = {}
+    for hid, hspec in hyp_spec.items():
+        hloc = where(path, hyp_spec, hid)
+        if not _ID.match(str(hid)):
+            raise BepError(f"{hloc}: hypothesis id '{hid}' must be snake_case")
+        if not isinstance(hspec, LineMap):
+            raise BepError(f"{hloc}: hypothesis '{hid}' must be a mapping")
+        extra = set(hspec) - {"kind", "description", "predictions"}
+        if extra:
+            key = sorted(extra)[0]
+            raise BepError(f"{where(path, hspec, key)}: unknown field '{key}' in hypothesis '{hid}'")
+        kind = hspec.get("kind")
+        if kind not in KINDS:
+            raise BepError(
+                f"{where(path, hspec, 'kind')}: hypothesis '{hid}' needs kind one of {', '.join(KINDS)}"
+            )
+        preds_spec = hspec.get("predictions")
+        if not preds_spec or not isinstance(preds_spec, LineMap):
+            raise BepError(f"{hloc}: hypothesis '{hid}' has no predictions")
+        predictions: dict[str, Prediction] = {}
+        for vid, pspec in preds_spec.items():
+            ploc = where(path, preds_spec, vid)
+            if vid not in variants:
+                raise BepError(f"{ploc}: hypothesis '{hid}' predicts variant '{vid}', which does not exist")
+            if isinstance(pspec, LineMap):
+                sign, why = pspec.get("sign"), str(pspec.get("why", ""))
+            else:
+                sign, why = pspec, ""
+            sign = str(sign) if sign is not None else None
+            if sign not in SIGNS:
+                raise BepError(
+                    f"{ploc}: prediction of '{hid}' for '{vid}' must be one of + 0 - ? (got {pspec!r})"
+                )
+            predictions[str(vid)] = Prediction(sign, why)  # type: ignore[arg-type]
+        missing = [v for v in variants if v not in predictions]
+        if missing:
+            raise BepError(
+                f"{hloc}: hypothesis '{hid}' has no prediction for variant '{missing[0]}' (use '?' for none)"
+            )
+        if all(p.sign == "?" for p in predictions.values()):
+            raise BepError(f"{hloc}: hypothesis '{hid}' has no predictions ('?' everywhere)")
+        hypotheses[str(hid)] = Hypothesis(
+            id=str(hid), kind=kind, description=str(hspec.get("description", "")), predictions=predictions
+        )
+
+    if not any(h.kind == "beyond_episode" for h in hypotheses.values()):
+        raise BepError(f"{where(path, spec, 'hypotheses')}: a study needs at least one beyond_episode hypothesis")
+    if not any(h.kind != "beyond_episode" for h in hypotheses.values()):
+        raise BepError(f"{where(path, spec, 'hypotheses')}: a study needs at least one in-episode hypothesis")
+
+    return Study(
+        id=study_id,
+        description=str(spec.get("description", "")),
+        family=family.name,
+        path=path,
+        outcome=outcome,
+        margin=_number(spec, "margin", path, 0.1, 0.0, 1e9),
+        alpha=_number(spec, "alpha", path, 0.05, 1e-6, 0.5),
+        epochs=_integer(spec, "epochs", path, 20),
+        quick_epochs=_integer(spec, "quick_epochs", path, 4),
+        items=_integer(spec, "items", path, 5),
+        min_effect=_number(spec, "min_effect", path, 0.2, 0.0, 1e9),
+        variants=variants,
+        hypotheses=hypotheses,
+    )

@@ -1,0 +1,1 @@
+"""Reference subjects: an offline Inspect model provider whose preference profiles are known."""

@@ -1,0 +1,1 @@
+"""Inspect tasks, one folder per family, sharing the simulated environment in ``environment``."""
