@@ -85,6 +85,8 @@ class Family:
     templates: Mapping[str, str]
     files: Mapping[str, str]
     preview: Mapping[str, Any]
+    calls_per_sample: int = 5
+    """Estimated model calls per sample (agent turns plus follow-up), for run plans."""
 
     def resolve(self, levels: Mapping[str, str], *, source: str = "levels") -> dict[str, str]:
         """Complete ``levels`` with the family defaults; unknown factors or levels are errors."""
@@ -205,7 +207,7 @@ def _require(spec: Mapping[str, Any], key: str, kind: type, path: Path) -> Any:
 
 
 def _parse_family(spec: LineMap, path: Path) -> Family:
-    known = {"name", "description", "templates", "files", "factors", "preview"}
+    known = {"name", "description", "templates", "files", "factors", "preview", "calls_per_sample"}
     for key in spec:
         if key not in known:
             raise BepError(f"{where(path, spec, key)}: unknown field '{key}' in family spec")
@@ -266,6 +268,9 @@ def _parse_family(spec: LineMap, path: Path) -> Family:
             str(factor_name), str(factor_spec.get("description", "")), levels
         )
     preview = spec.get("preview") or {}
+    calls = spec.get("calls_per_sample", 5)
+    if isinstance(calls, bool) or not isinstance(calls, int) or calls < 1:
+        raise BepError(f"{where(path, spec, 'calls_per_sample')}: 'calls_per_sample' must be a positive integer")
     return Family(
         name=name,
         description=str(spec.get("description", "")),
@@ -275,6 +280,7 @@ def _parse_family(spec: LineMap, path: Path) -> Family:
         templates={str(k): str(v) for k, v in templates.items()},
         files={str(k): str(v) for k, v in files.items()},
         preview=dict(preview),
+        calls_per_sample=calls,
     )
 
 

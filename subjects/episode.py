@@ -94,12 +94,13 @@ class Episode:
 
     def call(self, tool: str, arguments: dict[str, Any], reasoning: str = "") -> ModelOutput:
         """Call a tool, with reasoning text only if the profile reasons out loud."""
-        content = reasoning if (reasoning and self.profile.reasons_out_loud) else None
+        # An empty string, not None: ``for_tool_call`` would otherwise fill in placeholder text.
+        content = reasoning if (reasoning and self.profile.reasons_out_loud) else ""
         number = len(self.calls_made()) + 1
         output = ModelOutput.for_tool_call(
             self.model_name, tool, arguments, tool_call_id=f"call_{number}", content=content
         )
-        output.usage = self.usage((content or "") + " " + str(arguments))
+        output.usage = self.usage(content + " " + str(arguments))
         return output
 
 

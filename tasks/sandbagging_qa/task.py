@@ -99,7 +99,7 @@ def sandbagging_qa(
             react(
                 prompt=None,
                 tools=[list_files(), read_file()],
-                submit=AgentSubmit(tool=submit(), answer_only=True),
+                submit=AgentSubmit(tool=submit(), answer_only=True, keep_in_messages=True),
             ),
             ask_followup(),
         ],

@@ -1,0 +1,55 @@
+"""``bep list``: the shipped families, studies (with their variants) and subject profiles."""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+
+from beyond_episode.ablations.study import load_study, study_names
+from beyond_episode.prompts.family import family_names, load_family
+from beyond_episode.subjects.profile import load_profile, profile_names
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "what",
+        nargs="?",
+        choices=["families", "studies", "profiles", "all"],
+        default="all",
+        help="what to list (default: all)",
+    )
+
+
+def _line(name: str, description: str, indent: int = 2, width: int = 26) -> str:
+    text = " ".join(description.split())
+    first = textwrap.shorten(text, 110 - indent - width, placeholder="...") if text else ""
+    return f"{' ' * indent}{name:<{width}} {first}".rstrip()
+
+
+def lines(what: str = "all") -> list[str]:
+    """The listing, one entry per line."""
+    out: list[str] = []
+    if what in ("families", "all"):
+        out.append("Families:")
+        for name in family_names():
+            family = load_family(name)
+            out.append(_line(name, family.description))
+            out.append(f"    factors: {', '.join(family.factors)}")
+    if what in ("studies", "all"):
+        out.append("Studies:")
+        for name in study_names():
+            study = load_study(name)
+            out.append(_line(name, f"[{study.family}] {study.description}"))
+            for variant in study.variants.values():
+                pair = f"{variant.factor}: {variant.a.levels[variant.factor]} vs {variant.b.levels[variant.factor]}"
+                out.append(_line(f"{variant.number:>2}. {variant.id}", f"{variant.description} ({pair})", indent=4))
+    if what in ("profiles", "all"):
+        out.append("Subject profiles (--model subject/<profile>):")
+        for name in profile_names():
+            out.append(_line(name, load_profile(name).description))
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    print("\n".join(lines(args.what)))
+    return 0

@@ -1,0 +1,256 @@
+"""``bep run``: run studies across models as one Inspect eval-set, then write the report.
+
+Under the hood this is Inspect's own ``eval_set``: logs, retries, resumption, ``inspect view``
+and the progress display work as Inspect users expect. Running the same command again with
+the same log directory completes what is missing and re-does nothing that is complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from beyond_episode.ablations.study import Study, load_study, study_names
+from beyond_episode.errors import BepError
+from beyond_episode.prompts.family import load_family
+from beyond_episode.subjects.profile import profile_names
+
+DEFAULT_RUNS_DIR = Path("bep-runs")
+
+
+@dataclass(frozen=True)
+class PlannedStudy:
+    study: Study
+    variants: list[str] | None
+    conditions: int
+    items: int
+    epochs: int
+    calls_per_sample: int
+
+    @property
+    def samples_per_model(self) -> int:
+        return self.conditions * self.items * self.epochs
+
+
+@dataclass(frozen=True)
+class Plan:
+    studies: list[PlannedStudy]
+    models: list[str]
+    limit: int | None
+
+    @property
+    def samples(self) -> int:
+        per_model = sum(
+            min(p.conditions * p.items, self.limit) * p.epochs if self.limit else p.samples_per_model
+            for p in self.studies
+        )
+        return per_model * len(self.models)
+
+    @property
+    def model_calls(self) -> int:
+        per_model = sum(
+            (min(p.conditions * p.items, self.limit) if self.limit else p.conditions * p.items)
+            * p.epochs
+            * p.calls_per_sample
+            for p in self.studies
+        )
+        return per_model * len(self.models)
+
+    def describe(self) -> str:
+        lines = ["Plan:"]
+        for p in self.studies:
+            declared = f" (declared for publication: {p.study.epochs})" if p.epochs != p.study.epochs else ""
+            lines.append(
+                f"  {p.study.id} [{p.study.family}]: {p.conditions} conditions x {p.items} items x "
+                f"{p.epochs} epochs{declared} = {p.samples_per_model} samples per model"
+            )
+        lines.append(f"  models ({len(self.models)}): {', '.join(self.models)}")
+        limit = f" (limit {self.limit} samples per study and epoch)" if self.limit else ""
+        lines.append(f"  total: {self.samples} samples{limit}, about {self.model_calls} model calls")
+        return "\n".join(lines)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("studies", nargs="+", metavar="STUDY", help="study names or study files, or 'all'")
+    parser.add_argument(
+        "--model", "-m", action="append", default=None,
+        help="any Inspect model, repeatable (default: every shipped reference subject, subject/<profile>)",
+    )
+    epochs = parser.add_mutually_exclusive_group()
+    epochs.add_argument("--epochs", type=int, help="epochs per condition and item (default: each study's quick_epochs)")
+    epochs.add_argument("--full", action="store_true", help="run the epochs each study declares for publication")
+    parser.add_argument("--items", type=int, help="items per condition (default: each study's items)")
+    parser.add_argument("--variants", help="comma-separated variant ids (a subset of a single study)")
+    parser.add_argument("--limit", type=int, help="at most this many samples per study (per epoch)")
+    parser.add_argument("--log-dir", type=Path, help="eval-set log directory (default: bep-runs/<name>/logs)")
+    parser.add_argument("--out", type=Path, help="report directory (default: next to the log directory)")
+    parser.add_argument("--no-report", action="store_true", help="run only; write no report")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan and exit")
+    parser.add_argument("--alpha", type=float, help="study-wide error rate for the report")
+    inspect = parser.add_argument_group("passed to Inspect")
+    inspect.add_argument("--max-connections", type=int)
+    inspect.add_argument("--max-samples", type=int)
+    inspect.add_argument("--max-tasks", type=int)
+    inspect.add_argument("--temperature", type=float)
+    inspect.add_argument("--max-tokens", type=int)
+    inspect.add_argument("--seed", type=int)
+    inspect.add_argument("--retry-attempts", type=int, help="eval-set retries of failed tasks")
+    inspect.add_argument("--fail-on-error", type=float, help="fail a task when this share of samples errors")
+    inspect.add_argument("--model-role", action="append", default=[], metavar="ROLE=MODEL", help="e.g. grader=openai/gpt-4o")
+    inspect.add_argument("-M", dest="model_args", action="append", default=[], metavar="KEY=VALUE", help="model argument")
+    inspect.add_argument("--model-base-url", help="base URL of the model's API")
+    inspect.add_argument("--display", choices=["full", "conversation", "rich", "plain", "log", "none"])
+
+
+def _studies(names: list[str]) -> list[Study]:
+    chosen = study_names() if names == ["all"] else names
+    if "all" in chosen:
+        raise BepError("'all' cannot be combined with study names")
+    studies = [load_study(n) for n in chosen]
+    ids = [s.id for s in studies]
+    if len(set(ids)) != len(ids):
+        raise BepError(f"a study is named twice: {', '.join(ids)}")
+    return studies
+
+
+def _positive(name: str, value: int | None) -> None:
+    if value is not None and value < 1:
+        raise BepError(f"--{name} must be a positive integer, got {value}")
+
+
+def make_plan(args: argparse.Namespace) -> Plan:
+    """The studies, conditions, epochs and models a ``bep run`` invocation will run."""
+    for name in ("epochs", "items", "limit"):
+        _positive(name, getattr(args, name))
+    studies = _studies(list(args.studies))
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()] if args.variants else None
+    if variants and len(studies) != 1:
+        raise BepError("--variants selects variants of a single study")
+    planned = []
+    for study in studies:
+        conditions = len(study.conditions(variants))
+        epochs = args.epochs or (study.epochs if args.full else study.quick_epochs)
+        planned.append(
+            PlannedStudy(
+                study=study,
+                variants=variants,
+                conditions=conditions,
+                items=args.items or study.items,
+                epochs=epochs,
+                calls_per_sample=load_family(study.family).calls_per_sample,
+            )
+        )
+    models = args.model or [f"subject/{p}" for p in profile_names()]
+    return Plan(planned, models, args.limit)
+
+
+def _key_values(pairs: list[str], flag: str) -> dict[str, Any]:
+    import yaml
+
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise BepError(f"{flag} takes KEY=VALUE, got '{pair}'")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def task_function(family: str) -> Any:
+    """A family's task function, found by convention: ``beyond_episode.tasks.<family>.task:<family>``."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"beyond_episode.tasks.{family}.task")
+    except ModuleNotFoundError:
+        raise BepError(f"family '{family}' has no task module beyond_episode.tasks.{family}.task") from None
+    function = getattr(module, family, None)
+    if function is None:
+        raise BepError(f"task module of family '{family}' defines no task named '{family}'")
+    return function
+
+
+def build_tasks(plan: Plan) -> list[Any]:
+    """One fresh Inspect task per study, with the study's epochs."""
+    from inspect_ai import task_with
+
+    import beyond_episode._registry  # noqa: F401  (registers the subject provider)
+
+    tasks = []
+    for p in plan.studies:
+        task_args: dict[str, Any] = {"study": str(p.study.path) if _is_file(p.study) else p.study.id}
+        if p.variants:
+            task_args["variant"] = ",".join(p.variants)
+        if p.items != p.study.items:
+            task_args["items"] = p.items
+        task = task_function(p.study.family)(**task_args)
+        tasks.append(task_with(task, epochs=p.epochs))
+    return tasks
+
+
+def _is_file(study: Study) -> bool:
+    from beyond_episode.paths import ablations_dir
+
+    return study.path.resolve().parent != ablations_dir().resolve()
+
+
+def default_dirs(args: argparse.Namespace, plan: Plan) -> tuple[Path, Path]:
+    name = "all" if list(args.studies) == ["all"] else "+".join(p.study.id for p in plan.studies)
+    log_dir = args.log_dir or DEFAULT_RUNS_DIR / name / "logs"
+    out = args.out or log_dir.parent / "report"
+    return log_dir, out
+
+
+def run_plan(plan: Plan, log_dir: Path, args: argparse.Namespace) -> bool:
+    """Run (or resume) the eval-set; True when every task completed."""
+    from inspect_ai import eval_set
+
+    options: dict[str, Any] = {
+        k: getattr(args, k)
+        for k in ("max_connections", "max_samples", "max_tasks", "temperature", "max_tokens", "seed", "retry_attempts", "fail_on_error", "model_base_url", "display")
+        if getattr(args, k, None) is not None
+    }
+    roles = _key_values(args.model_role, "--model-role")
+    success, _ = eval_set(
+        tasks=build_tasks(plan),
+        model=plan.models,
+        log_dir=str(log_dir),
+        limit=plan.limit,
+        model_args=_key_values(args.model_args, "-M"),
+        model_roles={k: str(v) for k, v in roles.items()} or None,
+        log_buffer=options.pop("log_buffer", 10),
+        **options,
+    )
+    return bool(success)
+
+
+def run(args: argparse.Namespace) -> int:
+    plan = make_plan(args)
+    print(plan.describe())
+    if args.dry_run:
+        return 0
+    log_dir, out = default_dirs(args, plan)
+    print(f"Logs: {log_dir}")
+    sys.stdout.flush()
+    complete = run_plan(plan, log_dir, args)
+    if not complete:
+        print(f"Some tasks did not complete; run the same command again to resume (logs in {log_dir}).")
+    if args.no_report:
+        return 0 if complete else 1
+    from beyond_episode.analysis.report_cmd import report_logs
+
+    summary = report_logs([log_dir], out, alpha=args.alpha, epochs_note=_epochs_note(plan))
+    print(summary)
+    print(f"Report: {out / 'report.md'}")
+    return 0 if complete else 1
+
+
+def _epochs_note(plan: Plan) -> str | None:
+    short = [p for p in plan.studies if p.epochs < p.study.epochs]
+    if not short:
+        return None
+    parts = [f"{p.study.id}: {p.epochs} epochs run, {p.study.epochs} declared for power 0.8" for p in short]
+    return "Quick run with fewer epochs than the studies declare (" + "; ".join(parts) + "). Use --full for publication."

@@ -1,0 +1,59 @@
+"""``bep validate``: load every family and study (or the given files) and report each problem."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from beyond_episode.ablations.study import load_study, study_names
+from beyond_episode.errors import BepError
+from beyond_episode.prompts.family import family_names, load_family, validate_family
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="study files (.yaml), family folders or family.yaml files (default: everything shipped)",
+    )
+
+
+def check(paths: list[str]) -> list[str]:
+    """One-line problems of the given families/studies (all shipped ones if none given)."""
+    targets: list[tuple[str, str]] = []
+    if not paths:
+        targets += [("family", name) for name in family_names()]
+        targets += [("study", name) for name in study_names()]
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir() or path.name == "family.yaml":
+            targets.append(("family", raw))
+        elif path.suffix in (".yaml", ".yml"):
+            targets.append(("study", raw))
+        else:
+            targets.append(("missing", raw))
+    problems: list[str] = []
+    for kind, target in targets:
+        try:
+            if kind == "family":
+                validate_family(load_family(target))
+            elif kind == "study":
+                load_study(target)
+            else:
+                raise BepError(f"{target}: not a study file (.yaml) or a family folder")
+        except BepError as err:
+            problems.append(str(err))
+    return problems
+
+
+def run(args: argparse.Namespace) -> int:
+    problems = check(list(args.paths))
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print("ok: every family and study is valid" if not args.paths else f"ok: {len(args.paths)} file(s) valid")
+    return 0
