@@ -1,4 +1,5 @@
 """Inspect entry point: importing this module registers every task and the subject model provider."""
 
 # ruff: noqa: F401
+from beyond_episode.subjects.provider import subject
 from beyond_episode.tasks.sandbagging_qa.task import sandbagging_qa

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from beyond_episode.errors import BepError
 from beyond_episode.paths import profiles_dir
@@ -56,7 +57,7 @@ def load_profile(name_or_path: str) -> Profile:
     return _load_profile(str(name_or_path))
 
 
-def _unit(path: Path, spec: dict, key: str, default: float) -> float:  # type: ignore[type-arg]
+def _unit(path: Path, spec: dict[str, Any], key: str, default: float) -> float:
     value = spec.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
         raise BepError(f"{where(path, spec, key)}: '{key}' must be a number in [0, 1]")

@@ -1,0 +1,407 @@
+"""``bep serve-subjects``: the reference subjects behind an OpenAI-compatible HTTP endpoint.
+
+``POST /v1/chat/completions`` takes a Chat Completions request (messages and function tools;
+``model`` names the profile), runs the same policy as the ``subject`` Inspect provider, and
+answers with a Chat Completions response (text or tool calls, with usage). ``GET /v1/models``
+lists the profiles. Any OpenAI-compatible client can drive the subjects, e.g. Inspect's
+``openai-api`` provider::
+
+    bep serve-subjects --port 8765
+    SUBJECTS_API_KEY=none SUBJECTS_BASE_URL=http://127.0.0.1:8765/v1 \\
+        inspect eval beyond_episode/sandbagging_qa --model openai-api/subjects/capability_preserver
+
+Only the standard library's ``http.server`` is used. The server binds to loopback addresses
+only, unless ``--allow-remote`` is given. There is no authentication: any API key is accepted.
+
+Seeding: a request carries no sample id, so an episode's seed is a hash of its first system and
+user messages and of the request's ``seed`` (if any). Epochs of the same sample therefore make
+the same choices over HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from beyond_episode.subjects.profile import Profile, load_profile, profile_names
+from beyond_episode.subjects.provider import respond, transcript_seed
+from inspect_ai.model import (
+    ChatMessage,
+    ChatMessageAssistant,
+    ChatMessageSystem,
+    ChatMessageTool,
+    ChatMessageUser,
+    ModelOutput,
+)
+from inspect_ai.tool import ToolCall, ToolInfo, ToolParams
+
+from beyond_episode.errors import BepError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+MAX_BODY = 16 * 1024 * 1024
+
+
+class RequestError(Exception):
+    """A bad request: answered with an OpenAI-style error body and an HTTP status."""
+
+    def __init__(self, status: int, message: str, code: str = "invalid_request_error") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+# -- OpenAI <-> Inspect conversion ----------------------------------------------------------
+
+
+def _text(content: Any) -> str:
+    """The text of an OpenAI message content (a string or a list of parts)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for part in content:
+            if isinstance(part, str):
+                parts.append(part)
+            elif isinstance(part, Mapping) and isinstance(part.get("text"), str):
+                parts.append(part["text"])
+        return "\n".join(parts)
+    raise RequestError(400, "message content must be a string or a list of parts")
+
+
+def _arguments(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except (TypeError, json.JSONDecodeError):
+        raise RequestError(400, "tool call arguments must be a JSON object") from None
+    if not isinstance(value, dict):
+        raise RequestError(400, "tool call arguments must be a JSON object")
+    return value
+
+
+def messages_from_openai(messages: Any) -> list[ChatMessage]:
+    """Chat Completions messages as Inspect chat messages."""
+    if not isinstance(messages, list) or not messages:
+        raise RequestError(400, "'messages' must be a non-empty list")
+    out: list[ChatMessage] = []
+    functions: dict[str, str] = {}
+    for message in messages:
+        if not isinstance(message, Mapping):
+            raise RequestError(400, "every message must be an object")
+        role = message.get("role")
+        text = _text(message.get("content"))
+        if role in ("system", "developer"):
+            out.append(ChatMessageSystem(content=text))
+        elif role == "user":
+            out.append(ChatMessageUser(content=text))
+        elif role == "assistant":
+            calls = []
+            for call in message.get("tool_calls") or []:
+                function = call.get("function") or {}
+                name = str(function.get("name", ""))
+                call_id = str(call.get("id") or f"call_{len(functions) + 1}")
+                functions[call_id] = name
+                calls.append(ToolCall(id=call_id, function=name, arguments=_arguments(function.get("arguments"))))
+            out.append(ChatMessageAssistant(content=text, tool_calls=calls or None))
+        elif role == "tool":
+            call_id = str(message.get("tool_call_id", ""))
+            out.append(ChatMessageTool(content=text, tool_call_id=call_id, function=functions.get(call_id)))
+        else:
+            raise RequestError(400, f"unsupported message role {role!r}")
+    return out
+
+
+def tools_from_openai(tools: Any) -> list[ToolInfo]:
+    """Chat Completions function tools as Inspect tool definitions."""
+    if tools is None:
+        return []
+    if not isinstance(tools, list):
+        raise RequestError(400, "'tools' must be a list")
+    out = []
+    for tool in tools:
+        function = tool.get("function") if isinstance(tool, Mapping) else None
+        if not isinstance(function, Mapping) or not function.get("name"):
+            raise RequestError(400, "every tool must be a function with a name")
+        try:
+            params = ToolParams.model_validate(function.get("parameters") or {})
+        except Exception:  # a schema Inspect cannot express: the subject needs only the names
+            params = ToolParams()
+        out.append(ToolInfo(name=str(function["name"]), description=str(function.get("description") or ""), parameters=params))
+    return out
+
+
+def completion_to_openai(output: ModelOutput, model: str) -> dict[str, Any]:
+    """An Inspect model output as a Chat Completions response."""
+    message = output.message
+    calls = [
+        {
+            "id": call.id,
+            "type": "function",
+            "function": {"name": call.function, "arguments": json.dumps(call.arguments)},
+        }
+        for call in message.tool_calls or []
+    ]
+    body: dict[str, Any] = {"role": "assistant", "content": message.text or (None if calls else "")}
+    if calls:
+        body["tool_calls"] = calls
+    usage = output.usage
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": body, "finish_reason": "tool_calls" if calls else "stop", "logprobs": None}],
+        "usage": {
+            "prompt_tokens": usage.input_tokens if usage else 0,
+            "completion_tokens": usage.output_tokens if usage else 0,
+            "total_tokens": usage.total_tokens if usage else 0,
+        },
+    }
+
+
+def _chunk(completion: dict[str, Any]) -> dict[str, Any]:
+    """The whole completion as one streamed chunk (for clients that ask for ``stream``)."""
+    choice = completion["choices"][0]
+    delta = dict(choice["message"])
+    if "tool_calls" in delta:
+        delta["tool_calls"] = [{"index": i, **c} for i, c in enumerate(delta["tool_calls"])]
+    return {
+        "id": completion["id"],
+        "object": "chat.completion.chunk",
+        "created": completion["created"],
+        "model": completion["model"],
+        "choices": [{"index": 0, "delta": delta, "finish_reason": choice["finish_reason"]}],
+        "usage": completion["usage"],
+    }
+
+
+# -- the server ------------------------------------------------------------------------------
+
+
+class SubjectServer(ThreadingHTTPServer):
+    """A threading HTTP server that knows the profiles it serves."""
+
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        extra_profiles: Mapping[str, Profile] | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.extra_profiles = dict(extra_profiles or {})
+        self.verbose = verbose
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.address_family = family
+        super().__init__(address, SubjectHandler)
+
+    def profile(self, name: Any) -> Profile:
+        if not isinstance(name, str) or not name:
+            raise RequestError(400, "'model' must name a subject profile")
+        if name in self.extra_profiles:
+            return self.extra_profiles[name]
+        if "/" in name or name.endswith((".yaml", ".yml")):
+            raise RequestError(404, f"unknown subject profile '{name}'", "model_not_found")
+        try:
+            return load_profile(name)
+        except BepError as err:
+            raise RequestError(404, str(err), "model_not_found") from None
+
+    def model_names(self) -> list[str]:
+        return sorted({*profile_names(), *self.extra_profiles})
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else str(host)
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}/v1"
+
+
+class SubjectHandler(BaseHTTPRequestHandler):
+    """``/v1/chat/completions`` and ``/v1/models``."""
+
+    server: SubjectServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    def _send(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_error(self, err: RequestError) -> None:
+        self._send(err.status, {"error": {"message": str(err), "type": "invalid_request_error", "code": err.code}})
+
+    def _send_stream(self, completion: dict[str, Any]) -> None:
+        data = f"data: {json.dumps(_chunk(completion))}\n\ndata: [DONE]\n\n".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _path(self) -> str:
+        return self.path.split("?", 1)[0].rstrip("/")
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        path = self._path()
+        if path in ("/v1/models", "/models"):
+            created = int(time.time())
+            models = [{"id": n, "object": "model", "created": created, "owned_by": "beyond-episode"} for n in self.server.model_names()]
+            self._send(200, {"object": "list", "data": models})
+        elif path in ("", "/health"):
+            self._send(200, {"status": "ok"})
+        else:
+            self._send_error(RequestError(404, f"no route {self.path}", "not_found"))
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        try:
+            if self._path() not in ("/v1/chat/completions", "/chat/completions"):
+                raise RequestError(404, f"no route {self.path}", "not_found")
+            length = int(self.headers.get("Content-Length") or 0)
+            if length <= 0 or length > MAX_BODY:
+                raise RequestError(400, "a JSON body is required")
+            try:
+                request = json.loads(self.rfile.read(length))
+            except json.JSONDecodeError:
+                raise RequestError(400, "the body is not valid JSON") from None
+            if not isinstance(request, dict):
+                raise RequestError(400, "the body must be a JSON object")
+            completion = self.server_completion(request)
+        except RequestError as err:
+            self._send_error(err)
+            return
+        except BepError as err:
+            self._send_error(RequestError(400, str(err)))
+            return
+        except Exception as err:  # a bug in a policy: answer, don't drop the connection
+            self._send_error(RequestError(500, f"subject failed: {type(err).__name__}: {err}", "server_error"))
+            return
+        if request.get("stream"):
+            self._send_stream(completion)
+        else:
+            self._send(200, completion)
+
+    def server_completion(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        model = request.get("model")
+        profile = self.server.profile(model)
+        messages = messages_from_openai(request.get("messages"))
+        tools = tools_from_openai(request.get("tools"))
+        seed = transcript_seed(messages, request.get("seed"))
+        output = respond(profile, messages, tools, seed, str(model))
+        return completion_to_openai(output, str(model))
+
+
+# -- command line ----------------------------------------------------------------------------
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) resolves only to loopback addresses."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
+
+
+def make_server(
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    allow_remote: bool = False,
+    profiles: Iterable[str | Path] = (),
+    verbose: bool = False,
+) -> SubjectServer:
+    """A bound (not yet serving) subject server; ``port=0`` picks a free port."""
+    if not is_loopback(host) and not allow_remote:
+        raise BepError(
+            f"refusing to serve on non-loopback host '{host}' (no authentication); "
+            "pass --allow-remote to do it anyway"
+        )
+    extra: dict[str, Profile] = {}
+    for path in profiles:
+        profile = load_profile(str(path))
+        extra[Path(path).stem] = profile
+    try:
+        return SubjectServer((host, port), extra, verbose)
+    except OSError as err:
+        raise BepError(f"cannot serve on {host}:{port}: {err.strerror or err}") from None
+
+
+def serve_in_thread(server: SubjectServer) -> threading.Thread:
+    """Serve in a daemon thread (stop with ``server.shutdown()``)."""
+    thread = threading.Thread(target=server.serve_forever, name="subject-server", daemon=True)
+    thread.start()
+    return thread
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``bep serve-subjects``."""
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow binding to a non-loopback address (the server has no authentication)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also serve a profile file, under its file name without .yaml (repeatable)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted."""
+    server = make_server(
+        args.host,
+        args.port,
+        allow_remote=args.allow_remote,
+        profiles=args.profile,
+        verbose=args.verbose,
+    )
+    print(f"Serving subjects ({', '.join(server.model_names())}) at {server.url}", file=sys.stderr)
+    print(
+        f"Use: SUBJECTS_API_KEY=none SUBJECTS_BASE_URL={server.url} "
+        "inspect eval ... --model openai-api/subjects/<profile>",
+        file=sys.stderr,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
