@@ -102,6 +102,10 @@ class SubjectAPI(ModelAPI):
     ) -> ModelOutput:
         return respond(self.profile, input, tools, episode_seed(input), self.model_name)
 
+    def max_connections(self) -> int:
+        """Subjects answer in-process with no rate limit: let many samples run at once."""
+        return 64
+
     async def count_text_tokens(self, text: str) -> int:
         return count_words(text)
 
