@@ -240,12 +240,35 @@ def run(args: argparse.Namespace) -> int:
         print(f"Some tasks did not complete; run the same command again to resume (logs in {log_dir}).")
     if args.no_report:
         return 0 if complete else 1
-    from beyond_episode.analysis.report_cmd import report_logs
-
-    summary = report_logs([log_dir], out, alpha=args.alpha, epochs_note=_epochs_note(plan))
-    print(summary)
+    print(write_study_report(log_dir, out, alpha=args.alpha, note=_epochs_note(plan)))
     print(f"Report: {out / 'report.md'}")
     return 0 if complete else 1
+
+
+def write_study_report(log_dir: Path, out: Path, alpha: float | None = None, note: str | None = None) -> str:
+    """Analyze every log under ``log_dir``, write the report to ``out``; returns the verdict table."""
+    from beyond_episode.analysis import analyze, write_report
+
+    report = analyze([log_dir], alpha=alpha)
+    if note:
+        report.notes.append(note)
+    write_report(report, out)
+    return verdict_table(report)
+
+
+def verdict_table(report: Any) -> str:
+    """Conclusions as a small text table: one row per study, one column per model."""
+    models = report.models
+    rows = {}
+    for r in report.results:
+        rows.setdefault(r.study.id, {})[r.model] = r.conclusion
+    width = max([len("study"), *(len(s) for s in rows)])
+    cols = [max(len(m), 22) for m in models]
+    lines = ["Conclusions:", "  " + "study".ljust(width) + "  " + "  ".join(m.ljust(c) for m, c in zip(models, cols, strict=True))]
+    for study, by_model in rows.items():
+        cells = "  ".join(by_model.get(m, "-").ljust(c) for m, c in zip(models, cols, strict=True))
+        lines.append("  " + study.ljust(width) + "  " + cells)
+    return "\n".join(lines)
 
 
 def _epochs_note(plan: Plan) -> str | None:
