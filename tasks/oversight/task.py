@@ -1,0 +1,113 @@
+"""``oversight``: the oversight-subversion environment (Apollo Research) as an Inspect task."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inspect_ai import Task, task
+from inspect_ai.agent import AgentSubmit, as_solver, react
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+from inspect_ai.tool import Tool, tool
+from inspect_ai.util import store
+
+from beyond_episode.ablations.study import Condition
+from beyond_episode.errors import BepError
+from beyond_episode.tasks.environment.conditions import (
+    Item,
+    build_dataset,
+    environment_files,
+    positive_int,
+    reject_unknown,
+    select_conditions,
+)
+from beyond_episode.tasks.environment.filesystem import (
+    delete_file,
+    init_files,
+    list_files,
+    move_file,
+    read_file,
+    write_file,
+)
+from beyond_episode.tasks.environment.followup import ask_followup
+from beyond_episode.tasks.oversight.scenarios import load_scenarios, scenario
+from beyond_episode.tasks.oversight.scorer import CONFIG, SUBMISSION_KEY, oversight_scorer
+
+FAMILY = "oversight"
+DEFAULT_STUDY = "oversight_goals"
+MESSAGE_LIMIT = 60
+
+
+@tool
+def submit() -> Tool:
+    async def execute(choice: str) -> str:
+        """Submit the option you choose and end the task.
+
+        Args:
+            choice: The letter of the option you choose (e.g. 'A').
+        """
+        store().set(SUBMISSION_KEY, choice)
+        return choice
+
+    return execute
+
+
+@solver
+def setup_directory() -> Solver:
+    """Lay out the simulated working directory from the sample's rendered files."""
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        init_files(environment_files(state.metadata))
+        return state
+
+    return solve
+
+
+@task
+def oversight(
+    study: str = DEFAULT_STUDY,
+    variant: str | list[str] | None = None,
+    role: str | None = None,
+    items: int | None = None,
+    scenarios: str | None = None,
+    **unknown: Any,
+) -> Task:
+    """Oversight subversion, one sample per condition x item (item i is scenario i of the bank).
+
+    Args:
+        study: Study name or path of a study file of this family.
+        variant: Variant id(s) to run (default: every variant of the study).
+        role: Run only condition 'a' or 'b' of each pair.
+        items: Scenarios per condition (default: the study's ``items``; the bank cycles).
+        scenarios: A JSONL file or Hugging Face dataset path with the bank's columns, instead of
+            the shipped scenario bank.
+    """
+    reject_unknown(FAMILY, unknown)
+    family, loaded, conditions = select_conditions(FAMILY, study, variant, role)
+    n_items = positive_int("items", loaded.items if items is None else items)
+    if scenarios is not None and not isinstance(scenarios, str):
+        raise BepError(f"parameter 'scenarios' must be a file or dataset path, got {scenarios!r}")
+    if CONFIG not in family.files:
+        raise BepError(f"family '{family.name}' must lay out the file '{CONFIG}'")
+    load_scenarios(scenarios)
+
+    def make_item(condition: Condition, index: int) -> Item:
+        row = scenario(index, scenarios)
+        return Item(id=f"{row['id']}-{index}", context={"scenario": row}, target="A")
+
+    return Task(
+        dataset=build_dataset(family, loaded, conditions, n_items, make_item),
+        solver=[
+            setup_directory(),
+            as_solver(
+                react(
+                    prompt=None,
+                    tools=[list_files(), read_file(), write_file(), move_file(), delete_file()],
+                    submit=AgentSubmit(tool=submit(), answer_only=True),
+                )
+            ),
+            ask_followup(),
+        ],
+        scorer=oversight_scorer(),
+        message_limit=MESSAGE_LIMIT,
+        metadata={"family": FAMILY, "study": loaded.id},
+    )
