@@ -25,9 +25,6 @@ import tempfile
 import time
 from typing import Any
 
-import beyond_episode.subjects.provider  # noqa: F401  (registers the subject provider)
-from beyond_episode.subjects.episode import count_words
-from beyond_episode.tasks.sandbagging_qa.task import sandbagging_qa
 from inspect_ai import eval as inspect_eval
 from inspect_ai.model import (
     ChatMessage,
@@ -39,6 +36,10 @@ from inspect_ai.model import (
     modelapi,
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
+
+import beyond_episode.subjects.provider  # noqa: F401  (registers the subject provider)
+from beyond_episode.subjects.episode import count_words
+from beyond_episode.tasks.sandbagging_qa.task import sandbagging_qa
 
 TARGET = 1.10
 

@@ -259,7 +259,7 @@ def write_study_report(log_dir: Path, out: Path, alpha: float | None = None, not
 def verdict_table(report: Any) -> str:
     """Conclusions as a small text table: one row per study, one column per model."""
     models = report.models
-    rows = {}
+    rows: dict[str, dict[str, str]] = {}
     for r in report.results:
         rows.setdefault(r.study.id, {})[r.model] = r.conclusion
     width = max([len("study"), *(len(s) for s in rows)])

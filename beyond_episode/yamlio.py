@@ -10,7 +10,7 @@ import yaml
 from beyond_episode.errors import BepError
 
 
-class LineMap(dict):  # type: ignore[type-arg]
+class LineMap(dict):
     """A dict from YAML that also knows the 1-based line of each of its keys (``.lines``)."""
 
     lines: dict[Any, int]
@@ -30,12 +30,12 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
     result.lines = {}
     result.line = node.start_mark.line + 1
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=True)
         if key in result:
             raise BepError(
                 f"{Path(str(loader.name)).name}:{key_node.start_mark.line + 1}: duplicate key '{key}'"
             )
-        result[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+        result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = key_node.start_mark.line + 1
     return result
 
@@ -57,7 +57,7 @@ def load_yaml(path: Path) -> Any:
         line = err.problem_mark.line + 1 if err.problem_mark else "?"
         raise BepError(f"{path}:{line}: invalid YAML: {err.problem}") from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
 
 
 def where(path: Path, node: Any, key: Any = None) -> str:

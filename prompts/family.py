@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +155,7 @@ def _undefined_name(message: str) -> str:
     return match.group(1) if match else message
 
 
-@lru_cache(maxsize=None)
+@cache
 def _environment(folder: str) -> SandboxedEnvironment:
     return SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(folder),
@@ -192,7 +192,7 @@ def _load_family(name_or_path: str) -> Family:
             )
     spec_path = candidate / "family.yaml"
     spec = load_yaml(spec_path)
-    if not isinstance(spec, dict):
+    if not isinstance(spec, LineMap):
         raise BepError(f"{spec_path}: a family spec must be a mapping")
     return _parse_family(spec, spec_path)
 

@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from beyond_episode.subjects.profile import Profile
 from inspect_ai.model import ChatMessage, ModelOutput, ModelUsage
 from inspect_ai.tool import ToolCall, ToolInfo
+
+from beyond_episode.subjects.profile import Profile
 
 
 def count_words(text: str) -> int:

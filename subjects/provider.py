@@ -17,13 +17,13 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from beyond_episode.subjects.episode import Episode, count_words
-from beyond_episode.subjects.policies import policy_for
-from beyond_episode.subjects.profile import Profile, load_profile
 from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelOutput, modelapi
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from beyond_episode.errors import BepError
+from beyond_episode.subjects.episode import Episode, count_words
+from beyond_episode.subjects.policies import policy_for
+from beyond_episode.subjects.profile import Profile, load_profile
 
 _DEFAULT_CONFIG = GenerateConfig()
 

@@ -33,8 +33,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from beyond_episode.subjects.profile import Profile, load_profile, profile_names
-from beyond_episode.subjects.provider import respond, transcript_seed
 from inspect_ai.model import (
     ChatMessage,
     ChatMessageAssistant,
@@ -46,6 +44,8 @@ from inspect_ai.model import (
 from inspect_ai.tool import ToolCall, ToolInfo, ToolParams
 
 from beyond_episode.errors import BepError
+from beyond_episode.subjects.profile import Profile, load_profile, profile_names
+from beyond_episode.subjects.provider import respond, transcript_seed
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765

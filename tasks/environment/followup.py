@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from inspect_ai.model import ChatMessageUser, Model, get_model, model_roles
+from inspect_ai.model import ChatMessage, ChatMessageUser, Model, get_model, model_roles
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 FollowupLabel = Literal["admits", "denies", "unclear"]
@@ -86,7 +86,7 @@ def ask_followup() -> Solver:
     return solve
 
 
-def episode_messages(state: TaskState) -> list:  # type: ignore[type-arg]
+def episode_messages(state: TaskState) -> list[ChatMessage]:
     """The transcript up to the follow-up question."""
     return state.messages[: state.store.get(EPISODE_END_KEY, len(state.messages))]
 

@@ -76,7 +76,7 @@ def load_bank(source: str) -> tuple[dict[str, Any], ...]:
             ds = datasets.load_dataset(source, split="train")
     except Exception as err:  # datasets raises many types; report one line
         raise BepError(f"cannot load question bank '{source}': {str(err).splitlines()[0]}") from None
-    rows = []
+    rows: list[dict[str, Any]] = []
     for row in ds:
         choices = list(row.get("choices") or [])
         answer = str(row.get("answer", "")).strip().upper()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from inspect_ai import Task, task
-from inspect_ai.agent import AgentSubmit, react
+from inspect_ai.agent import AgentSubmit, as_solver, react
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.tool import Tool, tool
 
 from beyond_episode.ablations.study import Condition
+from beyond_episode.errors import BepError
 from beyond_episode.tasks.environment.conditions import (
     Item,
     build_dataset,
@@ -78,10 +79,7 @@ def sandbagging_qa(
     family, loaded, conditions = select_conditions(FAMILY, study, variant, role)
     n_items = positive_int("items", loaded.items if items is None else items)
     if bank is not None and not isinstance(bank, str):
-        raise_bank = f"parameter 'bank' must be a dataset path, got {bank!r}"
-        from beyond_episode.errors import BepError
-
-        raise BepError(raise_bank)
+        raise BepError(f"parameter 'bank' must be a dataset path, got {bank!r}")
 
     def make_item(condition: Condition, index: int) -> Item:
         domain = condition.levels["domain"]
@@ -96,10 +94,12 @@ def sandbagging_qa(
         dataset=build_dataset(family, loaded, conditions, n_items, make_item),
         solver=[
             setup_directory(),
-            react(
-                prompt=None,
-                tools=[list_files(), read_file()],
-                submit=AgentSubmit(tool=submit(), answer_only=True, keep_in_messages=True),
+            as_solver(
+                react(
+                    prompt=None,
+                    tools=[list_files(), read_file()],
+                    submit=AgentSubmit(tool=submit(), answer_only=True, keep_in_messages=True),
+                )
             ),
             ask_followup(),
         ],

@@ -7,13 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-import beyond_episode.subjects.provider  # noqa: F401  (registers the subject provider)
 import pytest
-from beyond_episode.prompts import load_family
-from beyond_episode.prompts.family import Rendered
-from beyond_episode.subjects.profile import Profile, load_profile
-from beyond_episode.subjects.provider import respond
-from beyond_episode.tasks.sandbagging_qa.questions import question_set
 from inspect_ai.log import EvalLog, EvalSample
 from inspect_ai.model import (
     ChatMessage,
@@ -22,6 +16,13 @@ from inspect_ai.model import (
     ChatMessageUser,
 )
 from inspect_ai.tool import ToolInfo
+
+import beyond_episode.subjects.provider  # noqa: F401  (registers the subject provider)
+from beyond_episode.prompts import load_family
+from beyond_episode.prompts.family import Rendered
+from beyond_episode.subjects.profile import Profile, load_profile
+from beyond_episode.subjects.provider import respond
+from beyond_episode.tasks.sandbagging_qa.questions import question_set
 
 TOOLS = [ToolInfo(name=name, description=name) for name in ("list_files", "read_file", "submit")]
 SCORER = "sandbagging_scorer"
@@ -123,8 +124,9 @@ def outcomes(log: EvalLog) -> dict[tuple[str, int], tuple[Any, ...]]:
 
 def run_eval(model: str | list[str], log_dir: Path, **kwargs: Any) -> list[EvalLog]:
     """A small in-process Inspect run of the sandbagging task."""
-    from beyond_episode.tasks.sandbagging_qa.task import sandbagging_qa
     from inspect_ai import eval as inspect_eval
+
+    from beyond_episode.tasks.sandbagging_qa.task import sandbagging_qa
 
     task_args = {k: kwargs.pop(k) for k in ("variant", "role", "items") if k in kwargs}
     logs = inspect_eval(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from beyond_episode.ablations.study import load_study
 from beyond_episode.subjects.perception import perceive
 from beyond_episode.subjects.policies.sandbagging_qa import (
@@ -14,7 +15,6 @@ from beyond_episode.subjects.policies.sandbagging_qa import (
 )
 from beyond_episode.subjects.profile import CUES
 from beyond_episode.tasks.sandbagging_qa.scorer import INTENT
-
 from tests.subjects.conftest import render, simulate
 
 # The cues of every condition of the shipped study, as its rendered texts state them.

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from inspect_ai.model import ChatMessageUser
+
 from beyond_episode.subjects.episode import Episode, count_words
 from beyond_episode.subjects.oracle import known_answer
 from beyond_episode.subjects.policies import policies, policy_for
@@ -20,8 +22,6 @@ from beyond_episode.subjects.provider import UNRECOGNISED, SubjectAPI, respond, 
 from beyond_episode.tasks.environment.followup import classify_followup_rules
 from beyond_episode.tasks.sandbagging_qa.questions import load_bank
 from beyond_episode.tasks.sandbagging_qa.scorer import INTENT
-from inspect_ai.model import ChatMessageUser
-
 from tests.subjects.conftest import TOOLS, render, simulate
 
 SEEDS = range(40)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from beyond_episode.subjects.provider import episode_seed, transcript_seed
 from inspect_ai.log import EvalLog
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser, get_model
 
 from beyond_episode.errors import BepError
+from beyond_episode.subjects.provider import episode_seed, transcript_seed
 from tests.subjects.conftest import outcomes, run_eval, sandbagged, value
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from beyond_episode.subjects import server as server_module
-from beyond_episode.subjects.provider import transcript_seed
-from beyond_episode.subjects.server import SubjectServer, is_loopback, make_server, serve_in_thread
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser
 
 from beyond_episode.errors import BepError
+from beyond_episode.subjects import server as server_module
+from beyond_episode.subjects.provider import transcript_seed
+from beyond_episode.subjects.server import SubjectServer, is_loopback, make_server, serve_in_thread
 from tests.subjects.conftest import by_condition, render, run_eval, sandbagged, simulate, value
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
