@@ -1,0 +1,56 @@
+"""``bep report LOGS... --out DIR``: analyse Inspect logs or a tidy table and write the report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from beyond_episode.errors import BepError
+
+from .analyze import DEFAULT_BOOT, DEFAULT_PERM, analyze
+from .intervals import METHODS
+from .output import parse_formats, write_report
+from .render import FORMATS
+from .studies import StudyCatalog
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the ``report`` command's arguments to ``parser``."""
+    parser.description = (
+        "Analyse ablation results (Inspect logs, folders of logs, or a tidy CSV/Parquet table) and write "
+        "verdicts.json, report.md, tables and figures."
+    )
+    parser.add_argument("inputs", nargs="+", metavar="LOGS", help="Inspect .eval/.json logs, folders of logs, or tidy .csv/.parquet tables")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
+    parser.add_argument("--alpha", type=float, default=None, metavar="A", help="family-wise error rate per study and model (default: the study's alpha)")
+    parser.add_argument("--study", action="append", default=[], metavar="PATH", help="a study file that is not shipped (repeatable)")
+    parser.add_argument("--format", default=",".join(FORMATS), metavar="LIST", help=f"table formats, comma-separated (default: {','.join(FORMATS)})")
+    parser.add_argument("--interval", choices=METHODS, default="wilson", help="per-condition rate interval (default: wilson)")
+    parser.add_argument("--bootstrap", type=int, default=DEFAULT_BOOT, metavar="N", help=f"minimum bootstrap replicates (default: {DEFAULT_BOOT})")
+    parser.add_argument("--permutations", type=int, default=DEFAULT_PERM, metavar="N", help=f"Monte Carlo permutations when the exact test is too large (default: {DEFAULT_PERM})")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the resampling (default: 0)")
+    parser.add_argument("--templates", default=None, metavar="DIR", help="folder of Jinja2 templates that override the shipped ones")
+    parser.add_argument("--no-figures", action="store_true", help="skip the figures")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``bep report``; bad input raises :class:`BepError`."""
+    formats = parse_formats(args.format)
+    if args.alpha is not None and not 0 < args.alpha <= 0.5:
+        raise BepError(f"--alpha must be in (0, 0.5] (got {args.alpha})")
+    catalog = StudyCatalog(args.study)
+    report = analyze(
+        args.inputs,
+        studies=catalog,
+        alpha=args.alpha,
+        interval=args.interval,
+        n_boot=args.bootstrap,
+        n_perm=args.permutations,
+        seed=args.seed,
+    )
+    written = write_report(report, args.out, formats=formats, figures=not args.no_figures, templates=args.templates)
+    for r in report.results:
+        print(f"{r.study.id}  {r.model}: {r.conclusion}  ({r.k} variants with data)")
+    files = sum(len(v) for v in written.values())
+    print(f"wrote {files} files to {args.out} (report: {written['report'][0]})", file=sys.stdout)
+    return 0

@@ -1,0 +1,264 @@
+"""The analyzer's results as plain data, and their JSON form (``verdicts.json``)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from beyond_episode.ablations.study import Study
+
+from .coherence import ActionsBin, Coherence
+from .intervals import Estimate
+from .regression import RegressionResult
+from .verdicts import HypothesisVerdict
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass
+class ConditionResult:
+    variant: str
+    role: str
+    levels: dict[str, str]
+    total: int
+    """Samples seen (scored + errored + unscored)."""
+    errored: int
+    unscored: int
+    estimate: Estimate
+    coherence: Coherence | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.variant}.{self.role}"
+
+    @property
+    def scored(self) -> int:
+        return self.estimate.n
+
+    @property
+    def excluded(self) -> int:
+        return self.errored + self.unscored
+
+
+@dataclass
+class VariantResult:
+    id: str
+    number: int
+    description: str
+    factor: str
+    a: ConditionResult
+    b: ConditionResult
+    effect: float | None = None
+    interval: tuple[float, float] | None = None
+    """Interval at the study-wide (Bonferroni) level ``1 - alpha/k``; the verdicts use it."""
+    interval_unadjusted: tuple[float, float] | None = None
+    p_permutation: float | None = None
+    p_method: str | None = None
+    p_fisher: float | None = None
+    p_holm: float | None = None
+    bootstrap_replicates: int = 0
+    coherence: Coherence | None = None
+
+    @property
+    def has_data(self) -> bool:
+        return self.a.scored > 0 and self.b.scored > 0
+
+    @property
+    def shows_effect(self) -> bool:
+        return self.interval is not None and (self.interval[0] > 0 or self.interval[1] < 0)
+
+
+@dataclass
+class StudyResult:
+    study: Study
+    model: str
+    alpha: float
+    k: int
+    variants: list[VariantResult]
+    hypotheses: list[HypothesisVerdict]
+    conclusion: str
+    reasons: list[str]
+    regression: RegressionResult | None = None
+    coherence: Coherence | None = None
+    coherence_by_actions: list[ActionsBin] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def alpha_adjusted(self) -> float:
+        return self.alpha / self.k if self.k else self.alpha
+
+    def variant(self, vid: str) -> VariantResult:
+        return next(v for v in self.variants if v.id == vid)
+
+
+@dataclass
+class Report:
+    results: list[StudyResult]
+    settings: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    def result(self, study: str, model: str | None = None) -> StudyResult:
+        """The result of a study (for one model, or the only model)."""
+        found = [r for r in self.results if r.study.id == study and (model is None or r.model == model)]
+        if not found:
+            raise KeyError(f"no result for study '{study}'" + (f" and model '{model}'" if model else ""))
+        return found[0]
+
+    @property
+    def models(self) -> list[str]:
+        return list(dict.fromkeys(r.model for r in self.results))
+
+    @property
+    def studies(self) -> list[Study]:
+        seen: dict[str, Study] = {}
+        for r in self.results:
+            seen.setdefault(r.study.id, r.study)
+        return list(seen.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "settings": self.settings,
+            "notes": self.notes,
+            "results": [_study_dict(r) for r in self.results],
+        }
+
+
+def _num(x: float | None) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) or math.isinf(x) else x
+
+
+def _pair(x: tuple[float, float] | None) -> list[float | None] | None:
+    return None if x is None else [_num(x[0]), _num(x[1])]
+
+
+def _coherence(c: Coherence | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {
+        "incoherence": _num(c.incoherence),
+        "bias2": _num(c.bias2),
+        "variance": _num(c.variance),
+        "items": c.items,
+        "samples": c.samples,
+        "reading": c.reading,
+    }
+
+
+def _condition_dict(c: ConditionResult) -> dict[str, Any]:
+    e = c.estimate
+    return {
+        "id": c.id,
+        "levels": dict(c.levels),
+        "samples": c.total,
+        "scored": c.scored,
+        "excluded": {"errored": c.errored, "unscored": c.unscored, "total": c.excluded},
+        "mean": _num(e.mean),
+        "interval": _pair((e.low, e.high)) if e.n else None,
+        "interval_method": e.method,
+        "successes": _num(e.successes),
+        "trials": e.trials,
+        "coherence": _coherence(c.coherence),
+    }
+
+
+def _variant_dict(v: VariantResult, r: StudyResult) -> dict[str, Any]:
+    return {
+        "id": v.id,
+        "number": v.number,
+        "description": v.description,
+        "factor": v.factor,
+        "levels": {"a": v.a.levels.get(v.factor), "b": v.b.levels.get(v.factor)},
+        "has_data": v.has_data,
+        "effect": _num(v.effect),
+        "interval": _pair(v.interval),
+        "interval_unadjusted": _pair(v.interval_unadjusted),
+        "p": {
+            "permutation": _num(v.p_permutation),
+            "permutation_method": v.p_method,
+            "fisher": _num(v.p_fisher),
+            "holm": _num(v.p_holm),
+        },
+        "shows_effect": v.shows_effect,
+        "bootstrap_replicates": v.bootstrap_replicates,
+        "n": {"a": v.a.scored, "b": v.b.scored},
+        "excluded": {
+            "a": {"errored": v.a.errored, "unscored": v.a.unscored},
+            "b": {"errored": v.b.errored, "unscored": v.b.unscored},
+        },
+        "conditions": {"a": _condition_dict(v.a), "b": _condition_dict(v.b)},
+        "verdicts": {h.id: h.per_variant.get(v.id) for h in r.hypotheses},
+        "coherence": _coherence(v.coherence),
+    }
+
+
+def _study_dict(r: StudyResult) -> dict[str, Any]:
+    s = r.study
+    reg = r.regression
+    return {
+        "study": s.id,
+        "family": s.family,
+        "model": r.model,
+        "outcome": {"name": s.outcome.name, "type": s.outcome.type, "label": s.outcome.label, "trials": s.outcome.trials},
+        "margin": s.margin,
+        "alpha": r.alpha,
+        "variants_with_data": r.k,
+        "alpha_adjusted": r.alpha_adjusted,
+        "conclusion": {"code": r.conclusion, "reasons": list(r.reasons)},
+        "hypotheses": [
+            {
+                "id": h.id,
+                "kind": h.kind,
+                "description": h.description,
+                "status": h.status,
+                "contradicted_by": list(h.contradicting),
+                "supported_by": list(h.supporting),
+                "tested": h.tested,
+                "verdicts": dict(h.per_variant),
+            }
+            for h in r.hypotheses
+        ],
+        "variants": [_variant_dict(v, r) for v in r.variants],
+        "regression": None
+        if reg is None
+        else {
+            "model": reg.model,
+            "fit": reg.fit,
+            "se": reg.se,
+            "n": reg.n,
+            "clusters": reg.clusters,
+            "reference": reg.reference,
+            "terms": [
+                {
+                    "term": t.name,
+                    "estimable": t.estimable,
+                    "coef": _num(t.coef),
+                    "se": _num(t.se),
+                    "stat": _num(t.stat),
+                    "p": _num(t.p),
+                    "interval": [_num(t.low), _num(t.high)] if t.estimable else None,
+                }
+                for t in reg.terms
+            ],
+            "notes": list(reg.notes),
+        },
+        "coherence": {
+            "target": 1.0,
+            "overall": _coherence(r.coherence),
+            "by_actions": [
+                {
+                    "bin": b.label,
+                    "low": b.low,
+                    "high": b.high,
+                    "mean_actions": _num(b.mean_actions),
+                    **(_coherence(b.coherence) or {}),
+                }
+                for b in r.coherence_by_actions
+            ],
+        },
+        "notes": list(r.notes),
+    }

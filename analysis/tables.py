@@ -1,0 +1,424 @@
+"""The report's tables, as format-neutral data (rendered by ``render.py``) and as number frames (CSV).
+
+1. ``comparison``: per-model comparison (Apollo Table 6): one block per variant, models as columns.
+2. ``variants``: numbered variation table (alignment-faking appendix): one row per variant.
+3. ``hypotheses``: each hypothesis's status per model, and the conclusion.
+4. ``regression``: the study-wide regression's coefficients.
+5. ``coherence``: incoherence per condition and variant, and by number of actions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .results import ConditionResult, Report, StudyResult, VariantResult
+
+VERDICT_KIND = "verdict"
+
+
+@dataclass
+class Column:
+    label: str
+    align: str = "r"
+    kind: str = "text"
+
+
+@dataclass
+class Row:
+    cells: list[str]
+    group: str | None = None
+    """A group heading spanning the table (then ``cells`` is empty)."""
+
+
+@dataclass
+class Section:
+    title: str
+    columns: list[Column]
+    rows: list[Row]
+    notes: list[str] = field(default_factory=list)
+    study: str = ""
+
+
+@dataclass
+class TableDoc:
+    key: str
+    title: str
+    sections: list[Section]
+    legend: list[str] = field(default_factory=list)
+
+
+def num(x: float | None, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
+        return "n/a"
+    return f"{x:.{digits}f}"
+
+
+def pval(p: float | None) -> str:
+    if p is None or math.isnan(p):
+        return "n/a"
+    if p < 0.001:
+        return "<0.001"
+    return f"{p:.3f}"
+
+
+def ival(i: tuple[float, float] | None, digits: int = 3) -> str:
+    return "n/a" if i is None else f"[{num(i[0], digits)}, {num(i[1], digits)}]"
+
+
+def cond_cell(c: ConditionResult) -> str:
+    e = c.estimate
+    if e.n == 0:
+        return "no data"
+    return f"{num(e.mean)} [{num(e.low)}, {num(e.high)}]"
+
+
+def excluded_cell(c: ConditionResult) -> str:
+    if not c.excluded:
+        return "0"
+    parts = []
+    if c.errored:
+        parts.append(f"{c.errored} err")
+    if c.unscored:
+        parts.append(f"{c.unscored} unsc")
+    return ", ".join(parts)
+
+
+def _model_title(r: StudyResult) -> str:
+    return f"{r.study.id} — {r.model}"
+
+
+def _by_study(report: Report) -> dict[str, list[StudyResult]]:
+    out: dict[str, list[StudyResult]] = {}
+    for r in report.results:
+        out.setdefault(r.study.id, []).append(r)
+    return out
+
+
+VERDICT_LEGEND = (
+    "Verdict marks: ✓ the adjusted interval lies inside the predicted region (supports); "
+    "✗ it is disjoint from it (contradicts); ~ inconclusive; · no prediction; – no data."
+)
+
+
+# --------------------------------------------------------------------------- 1. comparison
+
+
+def comparison(report: Report) -> TableDoc:
+    sections = []
+    for study_id, results in _by_study(report).items():
+        study = results[0].study
+        label = study.outcome.label
+        columns = [Column("", "l")] + [Column(r.model) for r in results]
+        rows: list[Row] = []
+        for v in study.variants.values():
+            cells = [r.variant(v.id) for r in results]
+            rows.append(Row([], group=f"{v.number}. {v.id}: {v.description}" if v.description else f"{v.number}. {v.id}"))
+            a_level, b_level = v.a.levels[v.factor], v.b.levels[v.factor]
+            rows.append(Row([f"{label} under a ({v.factor}={a_level})"] + [num(c.a.estimate.mean) if c.a.scored else "no data" for c in cells]))
+            rows.append(Row([f"{label} under b ({v.factor}={b_level})"] + [num(c.b.estimate.mean) if c.b.scored else "no data" for c in cells]))
+            rows.append(Row(["difference a − b [adjusted interval]"] + [f"{num(c.effect)} {ival(c.interval)}" if c.has_data else "n/a" for c in cells]))
+            rows.append(Row(["p (permutation; Holm-adjusted)"] + [f"{pval(c.p_permutation)}; {pval(c.p_holm)}" if c.has_data else "n/a" for c in cells]))
+            rows.append(Row(["n a / b (excluded a / b)"] + [f"{c.a.scored} / {c.b.scored} ({c.a.excluded} / {c.b.excluded})" for c in cells]))
+        notes = [
+            f"{r.model}: intervals at 1 − {r.alpha:g}/{r.k} (study-wide, Bonferroni); p Holm-adjusted over {r.k} variants"
+            for r in results
+        ]
+        sections.append(Section(f"{study_id}: {label} by condition and model", columns, rows, notes, study_id))
+    return TableDoc("comparison", "Per-model comparison", sections)
+
+
+def comparison_frame(report: Report) -> pd.DataFrame:
+    return variants_frame(report)[
+        ["study", "model", "number", "variant", "factor", "level_a", "level_b", "mean_a", "mean_b",
+         "effect", "low", "high", "p_permutation", "p_holm", "p_fisher", "n_a", "n_b", "excluded_a", "excluded_b"]
+    ]
+
+
+# --------------------------------------------------------------------------- 2. variants
+
+
+def variants(report: Report) -> TableDoc:
+    sections = []
+    for r in report.results:
+        hyps = r.hypotheses
+        columns = [
+            Column("#"), Column("variant", "l"), Column("factor: a vs b", "l"),
+            Column("a"), Column("b"), Column("effect a − b"), Column("adjusted interval"),
+            Column("p (Holm)"), Column("n a/b"), Column("excluded a/b", "l"),
+        ] + [Column(h.id, "c", VERDICT_KIND) for h in hyps]
+        rows = []
+        for v in r.variants:
+            rows.append(Row([
+                str(v.number), v.id, f"{v.factor}: {v.a.levels.get(v.factor)} vs {v.b.levels.get(v.factor)}",
+                cond_cell(v.a), cond_cell(v.b),
+                num(v.effect) + (" *" if v.shows_effect else ""), ival(v.interval), pval(v.p_holm),
+                f"{v.a.scored}/{v.b.scored}", f"{excluded_cell(v.a)} / {excluded_cell(v.b)}",
+            ] + [h.per_variant.get(v.id) or "no_prediction" for h in hyps]))
+        notes = [
+            f"a, b: {r.study.outcome.label} with {int(round(100 * (1 - r.alpha)))}% "
+            f"{_method_name(r)} intervals; effect intervals: clustered bootstrap at 1 − {r.alpha:g}/{r.k} "
+            f"= {1 - r.alpha_adjusted:.4f}; * the interval excludes 0; margin {r.study.margin:g}.",
+            f"conclusion: {r.conclusion}",
+        ]
+        sections.append(Section(f"{_model_title(r)}: variants", columns, rows, notes, r.study.id))
+    return TableDoc("variants", "Variation table", sections, [VERDICT_LEGEND])
+
+
+def _method_name(r: StudyResult) -> str:
+    for v in r.variants:
+        if v.a.scored:
+            return {"t": "t", "wilson": "Wilson", "jeffreys": "Jeffreys", "beta": "Beta-posterior"}.get(v.a.estimate.method, v.a.estimate.method)
+    return ""
+
+
+def _cond_numbers(prefix: str, c: ConditionResult) -> dict[str, Any]:
+    e = c.estimate
+    return {
+        f"mean_{prefix}": e.mean if e.n else None,
+        f"low_{prefix}": e.low if e.n else None,
+        f"high_{prefix}": e.high if e.n else None,
+        f"n_{prefix}": c.scored,
+        f"samples_{prefix}": c.total,
+        f"errored_{prefix}": c.errored,
+        f"unscored_{prefix}": c.unscored,
+        f"excluded_{prefix}": c.excluded,
+    }
+
+
+def _variant_numbers(r: StudyResult, v: VariantResult) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "study": r.study.id, "model": r.model, "number": v.number, "variant": v.id, "factor": v.factor,
+        "level_a": v.a.levels.get(v.factor), "level_b": v.b.levels.get(v.factor),
+    }
+    row.update(_cond_numbers("a", v.a))
+    row.update(_cond_numbers("b", v.b))
+    row.update({
+        "effect": v.effect,
+        "low": v.interval[0] if v.interval else None,
+        "high": v.interval[1] if v.interval else None,
+        "low_unadjusted": v.interval_unadjusted[0] if v.interval_unadjusted else None,
+        "high_unadjusted": v.interval_unadjusted[1] if v.interval_unadjusted else None,
+        "alpha": r.alpha, "alpha_adjusted": r.alpha_adjusted, "margin": r.study.margin,
+        "p_permutation": v.p_permutation, "p_method": v.p_method, "p_fisher": v.p_fisher, "p_holm": v.p_holm,
+        "shows_effect": v.shows_effect, "bootstrap_replicates": v.bootstrap_replicates,
+    })
+    for h in r.hypotheses:
+        row[f"verdict_{h.id}"] = h.per_variant.get(v.id)
+    return row
+
+
+def variants_frame(report: Report) -> pd.DataFrame:
+    return pd.DataFrame([_variant_numbers(r, v) for r in report.results for v in r.variants])
+
+
+def conditions_frame(report: Report) -> pd.DataFrame:
+    rows = []
+    for r in report.results:
+        for v in r.variants:
+            for c in (v.a, v.b):
+                e = c.estimate
+                row = {
+                    "study": r.study.id, "model": r.model, "variant": v.id, "number": v.number, "role": c.role,
+                    "condition": c.id, "samples": c.total, "scored": c.scored, "errored": c.errored,
+                    "unscored": c.unscored, "mean": e.mean if e.n else None, "low": e.low if e.n else None,
+                    "high": e.high if e.n else None, "interval_method": e.method, "successes": e.successes,
+                    "trials": e.trials,
+                }
+                row.update({f"factor_{k}": lvl for k, lvl in c.levels.items()})
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def samples(report: Report) -> TableDoc:
+    """Samples per condition and model: scored of all, with every exclusion."""
+    sections = []
+    for study_id, results in _by_study(report).items():
+        study = results[0].study
+        columns = [Column("#"), Column("condition", "l")] + [Column(r.model) for r in results]
+        rows = []
+        for v in study.variants.values():
+            for role in ("a", "b"):
+                conds = [getattr(r.variant(v.id), role) for r in results]
+                rows.append(Row([str(v.number), f"{v.id}.{role}"] + [
+                    f"{c.scored} of {c.total}" + (f" ({excluded_cell(c)})" if c.excluded else "") for c in conds
+                ]))
+        totals = [
+            (sum(c.total for v in r.variants for c in (v.a, v.b)), sum(c.errored for v in r.variants for c in (v.a, v.b)),
+             sum(c.unscored for v in r.variants for c in (v.a, v.b)))
+            for r in results
+        ]
+        rows.append(Row(["", "all"] + [f"{t - e - u} of {t} ({e} err, {u} unsc)" for t, e, u in totals]))
+        notes = ["scored of all samples; excluded: err = the sample errored, unsc = no usable score (e.g. NaN)"]
+        notes += [f"{r.model}: {n}" for r in results for n in r.notes]
+        sections.append(Section(f"{study_id}: samples per condition", columns, rows, notes, study_id))
+    return TableDoc("samples", "Samples and exclusions", sections)
+
+
+# --------------------------------------------------------------------------- 3. hypotheses
+
+
+def _status_cell(status: str, contradicting: list[str]) -> str:
+    if status == "contradicted":
+        return f"contradicted by {', '.join(contradicting)}"
+    return status
+
+
+def hypotheses(report: Report) -> TableDoc:
+    sections = []
+    for study_id, results in _by_study(report).items():
+        study = results[0].study
+        columns = [Column("hypothesis", "l"), Column("kind", "l")] + [Column(r.model, "l") for r in results]
+        rows = []
+        for h in study.hypotheses.values():
+            verdicts = [next(x for x in r.hypotheses if x.id == h.id) for r in results]
+            rows.append(Row([h.id, h.kind] + [_status_cell(x.status, x.contradicting) for x in verdicts]))
+        rows.append(Row(["conclusion", ""] + [r.conclusion for r in results]))
+        notes = [f"{r.model}: " + "; ".join(r.reasons) for r in results]
+        sections.append(Section(f"{study_id}: hypotheses", columns, rows, notes, study_id))
+    return TableDoc("hypotheses", "Hypothesis verdicts", sections)
+
+
+def hypotheses_frame(report: Report) -> pd.DataFrame:
+    rows = []
+    for r in report.results:
+        for h in r.hypotheses:
+            rows.append({
+                "study": r.study.id, "model": r.model, "hypothesis": h.id, "kind": h.kind, "status": h.status,
+                "contradicted_by": ";".join(h.contradicting), "supported_by": ";".join(h.supporting),
+                "tested": h.tested, "conclusion": r.conclusion,
+            })
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- 4. regression
+
+
+def regression(report: Report) -> TableDoc:
+    sections = []
+    for r in report.results:
+        reg = r.regression
+        columns = [Column("term", "l"), Column("coef"), Column("SE"), Column("z" if reg and reg.model != "OLS" else "t"),
+                   Column("p"), Column(f"{int(round(100 * (1 - r.alpha)))}% interval")]
+        rows = []
+        notes: list[str] = []
+        if reg is None:
+            notes.append("no scored samples; no regression")
+        else:
+            for t in reg.terms:
+                if t.estimable:
+                    rows.append(Row([t.name, num(t.coef), num(t.se), num(t.stat, 2), pval(t.p), ival((t.low or 0.0, t.high or 0.0))]))
+                else:
+                    rows.append(Row([t.name, "n/e", "n/e", "n/e", "n/e", "n/e"]))
+            if reg.terms:
+                scale = "log-odds" if reg.model != "OLS" else r.study.outcome.label
+                notes.append(
+                    f"{reg.model} of {r.study.outcome.label} ({scale}); fit: {reg.fit}; SE: {reg.se}; "
+                    f"n = {reg.n} scored samples, {reg.clusters} items"
+                )
+                if reg.reference:
+                    notes.append("reference levels: " + ", ".join(f"{k.removeprefix('factor_')}={v}" for k, v in reg.reference.items()))
+            notes.extend(reg.notes)
+        sections.append(Section(f"{_model_title(r)}: regression", columns, rows, notes, r.study.id))
+    return TableDoc("regression", "Study-wide regression", sections)
+
+
+def regression_frame(report: Report) -> pd.DataFrame:
+    rows = []
+    for r in report.results:
+        reg = r.regression
+        if reg is None:
+            continue
+        for t in reg.terms:
+            rows.append({
+                "study": r.study.id, "model": r.model, "term": t.name, "estimable": t.estimable, "coef": t.coef,
+                "se": t.se, "stat": t.stat, "p": t.p, "low": t.low, "high": t.high, "regression": reg.model,
+                "fit": reg.fit, "se_type": reg.se, "n": reg.n, "clusters": reg.clusters,
+            })
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- 5. coherence
+
+
+def coherence(report: Report) -> TableDoc:
+    sections = []
+    legend = [
+        "Incoherence = Σ variance / Σ (bias² + variance) over items with ≥ 2 scored samples, "
+        "Brier form with target y = 1 (doing one's best); > 0.5 reads variance-dominated "
+        "(incoherent), ≤ 0.5 bias-dominated (coherent); n/a when every sample hits the target."
+    ]
+    for r in report.results:
+        if r.study.outcome.type == "mean":
+            sections.append(Section(f"{_model_title(r)}: coherence", [Column("", "l")], [],
+                                    ["coherence needs a binary or proportion outcome; n/a for mean outcomes"], r.study.id))
+            continue
+        columns = [Column("#"), Column("variant", "l"), Column("a"), Column("b"), Column("variant"),
+                   Column("items"), Column("reading", "l")]
+        rows = []
+        for v in r.variants:
+            c = v.coherence
+            rows.append(Row([
+                str(v.number), v.id,
+                num(v.a.coherence.incoherence) if v.a.coherence else "n/a",
+                num(v.b.coherence.incoherence) if v.b.coherence else "n/a",
+                num(c.incoherence) if c else "n/a",
+                str(c.items) if c else "0",
+                c.reading if c else "n/a",
+            ]))
+        if r.coherence is not None:
+            rows.append(Row(["", "all conditions", "", "", num(r.coherence.incoherence), str(r.coherence.items), r.coherence.reading]))
+        sections.append(Section(f"{_model_title(r)}: coherence", columns, rows, [], r.study.id))
+        if r.coherence_by_actions:
+            cols = [Column("actions", "l"), Column("mean actions"), Column("incoherence"), Column("items"), Column("samples")]
+            arows = [
+                Row([b.label, num(b.mean_actions, 1), num(b.coherence.incoherence), str(b.coherence.items), str(b.coherence.samples)])
+                for b in r.coherence_by_actions
+            ]
+            sections.append(Section(f"{_model_title(r)}: incoherence by number of actions", cols, arows,
+                                    ["quantile bins of the transcript's number of actions; items grouped by condition within a bin"],
+                                    r.study.id))
+    return TableDoc("coherence", "Coherence (bias and variance)", sections, legend)
+
+
+def _coherence_row(r: StudyResult, scope: str, variant: str | None, role: str | None, c: Any,
+                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "study": r.study.id, "model": r.model, "scope": scope, "variant": variant, "role": role,
+        "incoherence": None if c is None else c.incoherence, "bias2": None if c is None else c.bias2,
+        "variance": None if c is None else c.variance, "items": 0 if c is None else c.items,
+        "samples": 0 if c is None else c.samples, **(extra or {}),
+    }
+
+
+def coherence_frame(report: Report) -> pd.DataFrame:
+    rows = []
+    for r in report.results:
+        if r.study.outcome.type == "mean":
+            continue
+        for v in r.variants:
+            rows.append(_coherence_row(r, "condition", v.id, "a", v.a.coherence))
+            rows.append(_coherence_row(r, "condition", v.id, "b", v.b.coherence))
+            rows.append(_coherence_row(r, "variant", v.id, None, v.coherence))
+        rows.append(_coherence_row(r, "study", None, None, r.coherence))
+        for b in r.coherence_by_actions:
+            rows.append(_coherence_row(r, "actions", None, None, b.coherence,
+                                       {"actions_low": b.low, "actions_high": b.high, "mean_actions": b.mean_actions}))
+    return pd.DataFrame(rows)
+
+
+def all_tables(report: Report) -> list[TableDoc]:
+    return [samples(report), comparison(report), variants(report), hypotheses(report), regression(report), coherence(report)]
+
+
+FRAMES = {
+    "comparison": comparison_frame,
+    "variants": variants_frame,
+    "hypotheses": hypotheses_frame,
+    "regression": regression_frame,
+    "coherence": coherence_frame,
+    "samples": conditions_frame,
+}
