@@ -8,6 +8,7 @@ the same log directory completes what is missing and re-does nothing that is com
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     inspect.add_argument("-M", dest="model_args", action="append", default=[], metavar="KEY=VALUE", help="model argument")
     inspect.add_argument("--model-base-url", help="base URL of the model's API")
     inspect.add_argument("--display", choices=["full", "conversation", "rich", "plain", "log", "none"])
+    parser.add_argument(
+        "--jobs", type=int, default=1,
+        help="run the plan in this many processes, each an eval-set in LOG_DIR/part-N (default: 1)",
+    )
 
 
 def _studies(names: list[str]) -> list[Study]:
@@ -123,7 +128,7 @@ def _positive(name: str, value: int | None) -> None:
 
 def make_plan(args: argparse.Namespace) -> Plan:
     """The studies, conditions, epochs and models a ``bep run`` invocation will run."""
-    for name in ("epochs", "items", "limit"):
+    for name in ("epochs", "items", "limit", "jobs"):
         _positive(name, getattr(args, name))
     studies = _studies(list(args.studies))
     variants = [v.strip() for v in args.variants.split(",") if v.strip()] if args.variants else None
@@ -173,21 +178,27 @@ def task_function(family: str) -> Any:
     return function
 
 
-def build_tasks(plan: Plan) -> list[Any]:
-    """One fresh Inspect task per study, with the study's epochs."""
+Unit = tuple[PlannedStudy, str]
+
+
+def units_of(plan: Plan) -> list[Unit]:
+    """Every (study, model) pair of the plan."""
+    return [(p, model) for p in plan.studies for model in plan.models]
+
+
+def build_tasks(units: list[Unit], models: dict[str, Any] | None = None) -> list[Any]:
+    """One fresh Inspect task per (study, model), bound to its model and epochs."""
     from inspect_ai import task_with
 
-    import beyond_episode._registry  # noqa: F401  (registers the subject provider)
-
     tasks = []
-    for p in plan.studies:
+    for p, model in units:
         task_args: dict[str, Any] = {"study": str(p.study.path) if _is_file(p.study) else p.study.id}
         if p.variants:
             task_args["variant"] = ",".join(p.variants)
         if p.items != p.study.items:
             task_args["items"] = p.items
         task = task_function(p.study.family)(**task_args)
-        tasks.append(task_with(task, epochs=p.epochs))
+        tasks.append(task_with(task, model=(models or {}).get(model, model), epochs=p.epochs))
     return tasks
 
 
@@ -204,27 +215,104 @@ def default_dirs(args: argparse.Namespace, plan: Plan) -> tuple[Path, Path]:
     return log_dir, out
 
 
-def run_plan(plan: Plan, log_dir: Path, args: argparse.Namespace) -> bool:
-    """Run (or resume) the eval-set; True when every task completed."""
-    from inspect_ai import eval_set
+RUN_FILE = "bep-run.json"
+_EVAL_OPTIONS = (
+    "max_connections", "max_samples", "max_tasks", "temperature", "max_tokens", "seed",
+    "retry_attempts", "fail_on_error", "display",
+)
 
-    options: dict[str, Any] = {
-        k: getattr(args, k)
-        for k in ("max_connections", "max_samples", "max_tasks", "temperature", "max_tokens", "seed", "retry_attempts", "fail_on_error", "model_base_url", "display")
-        if getattr(args, k, None) is not None
-    }
+
+def eval_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The eval-set options a ``bep run`` invocation passes to Inspect."""
+    options = {k: getattr(args, k) for k in _EVAL_OPTIONS if getattr(args, k, None) is not None}
     roles = _key_values(args.model_role, "--model-role")
+    if roles:
+        options["model_roles"] = {k: str(v) for k, v in roles.items()}
+    return options
+
+
+def model_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Arguments for constructing each model (``-M`` and ``--model-base-url``)."""
+    options = _key_values(args.model_args, "-M")
+    if args.model_base_url:
+        options["base_url"] = args.model_base_url
+    return options
+
+
+def partition(units: list[Unit], jobs: int) -> list[list[Unit]]:
+    """Split the (study, model) units into ``jobs`` parts of about equal model calls."""
+    parts: list[list[Unit]] = [[] for _ in range(jobs)]
+    loads = [0] * jobs
+    for unit in sorted(units, key=lambda u: -u[0].samples_per_model * u[0].calls_per_sample):
+        i = loads.index(min(loads))
+        parts[i].append(unit)
+        loads[i] += unit[0].samples_per_model * unit[0].calls_per_sample
+    return [part for part in parts if part]
+
+
+def _unit_key(unit: Unit) -> list[str]:
+    return [unit[0].study.id, unit[1]]
+
+
+def resolve_parts(log_dir: Path, units: list[Unit], jobs: int) -> list[list[Unit]]:
+    """The parts to run: those recorded in the log directory by an earlier run, or new ones.
+
+    A log directory keeps the partition of its first run, so that resuming with another
+    ``--jobs`` neither loses nor duplicates samples.
+    """
+    record = log_dir / RUN_FILE
+    by_key = {tuple(_unit_key(u)): u for u in units}
+    if record.is_file():
+        recorded = json.loads(record.read_text())["parts"]
+        keys = {tuple(k) for part in recorded for k in part}
+        if keys != set(by_key):
+            raise BepError(
+                f"log directory {log_dir} holds a different run (other studies or models); use another --log-dir"
+            )
+        return [[by_key[tuple(k)] for k in part] for part in recorded]
+    if jobs > 1 and any(log_dir.glob("*.eval")):
+        raise BepError(f"log directory {log_dir} was filled by a run without --jobs; resume it without --jobs")
+    parts = partition(units, jobs) if jobs > 1 else [units]
+    if len(parts) > 1:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps({"parts": [[_unit_key(u) for u in part] for part in parts]}, indent=1))
+    return parts
+
+
+def run_units(
+    units: list[Unit], log_dir: Path, options: dict[str, Any], model_args: dict[str, Any], limit: int | None
+) -> bool:
+    """Run (or resume) one eval-set over these units; True when every task completed."""
+    from inspect_ai import eval_set
+    from inspect_ai.model import get_model
+
+    import beyond_episode._registry  # noqa: F401  (registers the subject provider)
+
+    models = {m: get_model(m, **model_args) for m in dict.fromkeys(m for _, m in units)}
+    tasks = build_tasks(units, models)
     success, _ = eval_set(
-        tasks=build_tasks(plan),
-        model=plan.models,
-        log_dir=str(log_dir),
-        limit=plan.limit,
-        model_args=_key_values(args.model_args, "-M"),
-        model_roles={k: str(v) for k, v in roles.items()} or None,
-        log_buffer=options.pop("log_buffer", 10),
-        **options,
+        tasks=tasks, log_dir=str(log_dir), limit=limit, log_buffer=10, **options
     )
     return bool(success)
+
+
+def run_plan(plan: Plan, log_dir: Path, args: argparse.Namespace) -> bool:
+    """Run (or resume) the plan, in ``--jobs`` processes; True when every task completed."""
+    options, model_args = eval_options(args), model_options(args)
+    parts = resolve_parts(log_dir, units_of(plan), getattr(args, "jobs", 1) or 1)
+    if len(parts) == 1:
+        return run_units(parts[0], log_dir, options, model_args, plan.limit)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    options.setdefault("display", "plain")
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(len(parts), mp_context=context) as pool:
+        futures = [
+            pool.submit(run_units, part, log_dir / f"part-{k}", options, model_args, plan.limit)
+            for k, part in enumerate(parts, start=1)
+        ]
+        return all(f.result() for f in futures)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -240,16 +328,23 @@ def run(args: argparse.Namespace) -> int:
         print(f"Some tasks did not complete; run the same command again to resume (logs in {log_dir}).")
     if args.no_report:
         return 0 if complete else 1
-    print(write_study_report(log_dir, out, alpha=args.alpha, note=_epochs_note(plan)))
+    study_files = [p.study.path for p in plan.studies]
+    print(write_study_report(log_dir, out, alpha=args.alpha, note=_epochs_note(plan), study_files=study_files))
     print(f"Report: {out / 'report.md'}")
     return 0 if complete else 1
 
 
-def write_study_report(log_dir: Path, out: Path, alpha: float | None = None, note: str | None = None) -> str:
+def write_study_report(
+    log_dir: Path,
+    out: Path,
+    alpha: float | None = None,
+    note: str | None = None,
+    study_files: list[Path] | None = None,
+) -> str:
     """Analyze every log under ``log_dir``, write the report to ``out``; returns the verdict table."""
-    from beyond_episode.analysis import analyze, write_report
+    from beyond_episode.analysis import StudyCatalog, analyze, write_report
 
-    report = analyze([log_dir], alpha=alpha)
+    report = analyze([log_dir], alpha=alpha, studies=StudyCatalog(study_files))
     if note:
         report.notes.append(note)
     write_report(report, out)
