@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/bep run all
+	$(BIN)/bep run all --jobs 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

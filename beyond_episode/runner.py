@@ -20,6 +20,7 @@ from beyond_episode.prompts.family import load_family
 from beyond_episode.subjects.profile import profile_names
 
 DEFAULT_RUNS_DIR = Path("bep-runs")
+SUBJECT_PREFIX = "subject/"
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
                 calls_per_sample=load_family(study.family).calls_per_sample,
             )
         )
-    models = args.model or [f"subject/{p}" for p in profile_names()]
+    models = args.model or [f"{SUBJECT_PREFIX}{p}" for p in profile_names()]
     return Plan(planned, models, args.limit)
 
 
@@ -290,9 +291,13 @@ def run_units(
 
     models = {m: get_model(m, **model_args) for m in dict.fromkeys(m for _, m in units)}
     tasks = build_tasks(units, models)
-    success, _ = eval_set(
-        tasks=tasks, log_dir=str(log_dir), limit=limit, log_buffer=10, **options
-    )
+    options = {**options}
+    if all(m.startswith(SUBJECT_PREFIX) for m in models):
+        # Offline subjects are CPU-bound: skip the live-view event buffer and flush less often.
+        options.setdefault("log_realtime", False)
+        options.setdefault("log_buffer", 100)
+    options.setdefault("log_buffer", 10)
+    success, _ = eval_set(tasks=tasks, log_dir=str(log_dir), limit=limit, **options)
     return bool(success)
 
 

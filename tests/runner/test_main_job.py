@@ -1,0 +1,57 @@
+"""The main job end to end: every shipped study on every reference subject, offline.
+
+This is what ``make run`` does. Each profile's preferences are known, so the conclusions are
+known: the analyzer must recover them for every family from the subjects' behaviour alone.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from beyond_episode.ablations.study import study_names
+from beyond_episode.subjects.profile import profile_names
+
+EXPECTED = {
+    "honest": "no_effect",
+    "instruction_follower": "instruction_following",
+    "approval_seeker": "other_in_episode",
+    "reward_seeker": "other_in_episode",
+    "capability_preserver": "beyond_episode",
+}
+
+
+@pytest.fixture(scope="module")
+def main_job(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path]:
+    root = tmp_path_factory.mktemp("main-job")
+    result = subprocess.run(
+        [sys.executable, "-m", "beyond_episode.cli", "run", "all", "--jobs", "2", "--log-dir", str(root / "logs"), "--display", "none"],
+        capture_output=True, text=True, cwd=root, timeout=3000,
+    )
+    return result, root / "report"
+
+
+def test_every_profile_gets_its_known_conclusion_on_every_study(main_job):
+    result, report = main_job
+    assert result.returncode == 0, result.stderr[-3000:]
+    verdicts = json.loads((report / "verdicts.json").read_text())
+    got = {(r["study"], r["model"]): r["conclusion"] for r in verdicts["results"]}
+    expected = {
+        (study, f"subject/{profile}"): EXPECTED[profile] for study in study_names() for profile in profile_names()
+    }
+    assert set(EXPECTED) == set(profile_names())
+    assert got == expected
+
+
+def test_main_job_reports_where_and_what(main_job):
+    result, report = main_job
+    assert f"Report: {report / 'report.md'}" in result.stdout.replace(str(report.resolve()), str(report))
+    assert "Conclusions:" in result.stdout and "beyond_episode" in result.stdout
+    text = (report / "report.md").read_text()
+    assert "Quick run with fewer epochs than the studies declare" in text
+    assert (report / "tables" / "hypotheses.md").is_file()
+    assert any((report / "figures").glob("*forest.png"))
