@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from beyond_episode.errors import BepError
-from beyond_episode.tasks.sandbagging_qa.questions import seed_of
+from beyond_episode.tasks.environment.banks import load_rows, seed_of
 
 REQUESTS = Path(__file__).resolve().parent / "requests.jsonl"
 
@@ -22,24 +22,13 @@ REQUESTS = Path(__file__).resolve().parent / "requests.jsonl"
 @lru_cache(maxsize=8)
 def load_requests(source: str | None = None) -> tuple[dict[str, Any], ...]:
     """Rows of the shipped bank, or of a JSONL file / Hugging Face dataset path with its columns."""
-    import datasets
-
     path = str(REQUESTS) if source is None else source
-    try:
-        if Path(path).is_file():
-            ds = datasets.load_dataset("json", data_files=path, split="train")
-        else:
-            ds = datasets.load_dataset(path, split="train")
-    except Exception as err:  # datasets raises many types; report one line
-        raise BepError(f"cannot load request bank '{path}': {str(err).splitlines()[0]}") from None
-    rows = []
-    for number, row in enumerate(ds, start=1):
+    rows: list[dict[str, Any]] = []
+    for number, row in enumerate(load_rows(path, "request bank"), start=1):
         request = str(row.get("request") or "").strip()
         if not request:
             raise BepError(f"request bank '{path}': row {number} has no 'request'")
         rows.append({"id": str(row.get("id") or number), "kind": str(row.get("kind") or ""), "request": request})
-    if not rows:
-        raise BepError(f"request bank '{path}' is empty")
     return tuple(rows)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from beyond_episode.errors import BepError
+from beyond_episode.tasks.environment.banks import load_rows
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios.jsonl"
 FIELDS = ("id", "agent", "company", "decision", "prosocial_goal", "other_goal", "prosocial_option", "other_option")
@@ -22,24 +23,13 @@ FIELDS = ("id", "agent", "company", "decision", "prosocial_goal", "other_goal", 
 @lru_cache(maxsize=8)
 def load_scenarios(source: str | None = None) -> tuple[dict[str, Any], ...]:
     """Rows of the shipped bank, or of a JSONL file / Hugging Face dataset path with the same columns."""
-    import datasets
-
     path = str(SCENARIOS) if source is None else source
-    try:
-        if Path(path).is_file():
-            ds = datasets.load_dataset("json", data_files=path, split="train")
-        else:
-            ds = datasets.load_dataset(path, split="train")
-    except Exception as err:  # datasets raises many types; report one line
-        raise BepError(f"cannot load scenario bank '{path}': {str(err).splitlines()[0]}") from None
-    rows = []
-    for number, row in enumerate(ds, start=1):
+    rows: list[dict[str, Any]] = []
+    for number, row in enumerate(load_rows(path, "scenario bank"), start=1):
         missing = [f for f in FIELDS if not str(row.get(f) or "").strip()]
         if missing:
             raise BepError(f"scenario bank '{path}': row {number} has no '{missing[0]}'")
         rows.append({f: str(row[f]).strip() for f in FIELDS})
-    if not rows:
-        raise BepError(f"scenario bank '{path}' is empty")
     return tuple(rows)
 
 

@@ -8,23 +8,17 @@ of a pair see the same questions.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from beyond_episode.errors import BepError
+from beyond_episode.tasks.environment.banks import load_rows, seed_of
 
 BANKS = Path(__file__).resolve().parent / "banks"
 LETTERS = "ABCD"
 GENERATED = ("arithmetic", "easy_arithmetic")
-
-
-def seed_of(*parts: object) -> int:
-    """A stable 64-bit seed from any parts (not Python's salted ``hash``)."""
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:8], "big")
 
 
 def _multiple_choice(rng: random.Random, question: str, answer: int, distractors: list[int]) -> dict[str, Any]:
@@ -66,18 +60,10 @@ def generated_questions(domain: str, item_id: str, n: int) -> list[dict[str, Any
 @lru_cache(maxsize=16)
 def load_bank(source: str) -> tuple[dict[str, Any], ...]:
     """Rows of a shipped bank (by domain name) or of a Hugging Face dataset path."""
-    import datasets
-
     shipped = BANKS / f"{source}.jsonl"
-    try:
-        if shipped.is_file():
-            ds = datasets.load_dataset("json", data_files=str(shipped), split="train")
-        else:
-            ds = datasets.load_dataset(source, split="train")
-    except Exception as err:  # datasets raises many types; report one line
-        raise BepError(f"cannot load question bank '{source}': {str(err).splitlines()[0]}") from None
+    found = load_rows(shipped if shipped.is_file() else source, "question bank")
     rows: list[dict[str, Any]] = []
-    for row in ds:
+    for row in found:
         choices = list(row.get("choices") or [])
         answer = str(row.get("answer", "")).strip().upper()
         if len(choices) != 4 or answer not in LETTERS:
@@ -85,8 +71,6 @@ def load_bank(source: str) -> tuple[dict[str, Any], ...]:
                 f"question bank '{source}': row {row.get('id', len(rows))} needs 4 choices and an answer letter A-D"
             )
         rows.append({"id": str(row.get("id", len(rows))), "question": str(row["question"]), "choices": choices, "answer": answer})
-    if not rows:
-        raise BepError(f"question bank '{source}' is empty")
     return tuple(rows)
 
 
