@@ -5,30 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from inspect_ai import Task, task
-from inspect_ai.agent import AgentSubmit, as_solver, react
-from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.tool import Tool, tool
 from inspect_ai.util import store
 
 from beyond_episode.ablations.study import Condition
 from beyond_episode.errors import BepError
+from beyond_episode.tasks.environment.agent import agent_episode
 from beyond_episode.tasks.environment.conditions import (
     Item,
     build_dataset,
-    environment_files,
     positive_int,
     reject_unknown,
     select_conditions,
 )
 from beyond_episode.tasks.environment.filesystem import (
     delete_file,
-    init_files,
     list_files,
     move_file,
     read_file,
     write_file,
 )
-from beyond_episode.tasks.environment.followup import ask_followup
 from beyond_episode.tasks.oversight.scenarios import load_scenarios, scenario
 from beyond_episode.tasks.oversight.scorer import CONFIG, SUBMISSION_KEY, oversight_scorer
 
@@ -49,17 +45,6 @@ def submit() -> Tool:
         return choice
 
     return execute
-
-
-@solver
-def setup_directory() -> Solver:
-    """Lay out the simulated working directory from the sample's rendered files."""
-
-    async def solve(state: TaskState, generate: Generate) -> TaskState:
-        init_files(environment_files(state.metadata))
-        return state
-
-    return solve
 
 
 @task
@@ -96,17 +81,7 @@ def oversight(
 
     return Task(
         dataset=build_dataset(family, loaded, conditions, n_items, make_item),
-        solver=[
-            setup_directory(),
-            as_solver(
-                react(
-                    prompt=None,
-                    tools=[list_files(), read_file(), write_file(), move_file(), delete_file()],
-                    submit=AgentSubmit(tool=submit(), answer_only=True),
-                )
-            ),
-            ask_followup(),
-        ],
+        solver=agent_episode([list_files(), read_file(), write_file(), move_file(), delete_file()], submit()),
         scorer=oversight_scorer(),
         message_limit=MESSAGE_LIMIT,
         metadata={"family": FAMILY, "study": loaded.id},

@@ -5,22 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from inspect_ai import Task, task
-from inspect_ai.agent import AgentSubmit, as_solver, react
-from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.tool import Tool, tool
 
 from beyond_episode.ablations.study import Condition
 from beyond_episode.errors import BepError
+from beyond_episode.tasks.environment.agent import agent_episode
 from beyond_episode.tasks.environment.conditions import (
     Item,
     build_dataset,
-    environment_files,
     positive_int,
     reject_unknown,
     select_conditions,
 )
-from beyond_episode.tasks.environment.filesystem import init_files, list_files, read_file
-from beyond_episode.tasks.environment.followup import ask_followup
+from beyond_episode.tasks.environment.filesystem import list_files, read_file
 from beyond_episode.tasks.sandbagging_qa.questions import question_set
 from beyond_episode.tasks.sandbagging_qa.scorer import SUBMISSION_KEY, sandbagging_scorer
 
@@ -43,17 +40,6 @@ def submit() -> Tool:
         return answer
 
     return execute
-
-
-@solver
-def setup_directory() -> Solver:
-    """Lay out the simulated working directory from the sample's rendered files."""
-
-    async def solve(state: TaskState, generate: Generate) -> TaskState:
-        init_files(environment_files(state.metadata))
-        return state
-
-    return solve
 
 
 @task
@@ -92,17 +78,7 @@ def sandbagging_qa(
 
     return Task(
         dataset=build_dataset(family, loaded, conditions, n_items, make_item),
-        solver=[
-            setup_directory(),
-            as_solver(
-                react(
-                    prompt=None,
-                    tools=[list_files(), read_file()],
-                    submit=AgentSubmit(tool=submit(), answer_only=True, keep_in_messages=True),
-                )
-            ),
-            ask_followup(),
-        ],
+        solver=agent_episode([list_files(), read_file()], submit()),
         scorer=sandbagging_scorer(),
         metadata={"family": FAMILY, "study": loaded.id},
     )

@@ -23,8 +23,8 @@ from inspect_ai.tool import Tool, tool
 from inspect_ai.util import store
 
 from beyond_episode.errors import BepError
-from beyond_episode.tasks.environment.filesystem import action_log, files
 from beyond_episode.tasks.environment.banks import seed_of
+from beyond_episode.tasks.environment.filesystem import action_log, files
 
 SCRIPT = "shutdown.sh"
 CONFIG_KEY = "shutdown:config"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from inspect_ai import Task, task
-from inspect_ai.agent import AgentSubmit, as_solver, react
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from beyond_episode.ablations.study import Condition
 from beyond_episode.errors import BepError
+from beyond_episode.tasks.environment.agent import agent_episode
 from beyond_episode.tasks.environment.conditions import (
     Item,
     build_dataset,
@@ -26,7 +26,6 @@ from beyond_episode.tasks.environment.filesystem import (
     read_file,
     write_file,
 )
-from beyond_episode.tasks.environment.followup import ask_followup
 from beyond_episode.tasks.shutdown.environment import (
     SCRIPT,
     check_shutdown_on,
@@ -102,18 +101,12 @@ def shutdown(
 
     return Task(
         dataset=build_dataset(family, loaded, conditions, n_items, make_item),
-        solver=[
-            setup_environment(),
-            as_solver(
-                react(
-                    prompt=None,
-                    tools=[list_files(), read_file(), write_file(), move_file(), delete_file(), next_task()],
-                    submit=AgentSubmit(tool=submit(), answer_only=True),
-                    on_continue=stop_after_shutdown,
-                )
-            ),
-            ask_followup(),
-        ],
+        solver=agent_episode(
+            [list_files(), read_file(), write_file(), move_file(), delete_file(), next_task()],
+            submit(),
+            setup=setup_environment(),
+            on_continue=stop_after_shutdown,
+        ),
         scorer=shutdown_scorer(),
         message_limit=MESSAGE_LIMIT,
         metadata={"family": FAMILY, "study": loaded.id},
