@@ -39,7 +39,7 @@ def test_every_profile_gets_its_known_conclusion_on_every_study(main_job):
     result, report = main_job
     assert result.returncode == 0, result.stderr[-3000:]
     verdicts = json.loads((report / "verdicts.json").read_text())
-    got = {(r["study"], r["model"]): r["conclusion"] for r in verdicts["results"]}
+    got = {(r["study"], r["model"]): r["conclusion"]["code"] for r in verdicts["results"]}
     expected = {
         (study, f"subject/{profile}"): EXPECTED[profile] for study in study_names() for profile in profile_names()
     }
