@@ -34,11 +34,11 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.markers import TICKDOWN, TICKLEFT  # noqa: E402
-from matplotlib.patches import Patch, PathPatch  # noqa: E402
+from matplotlib.patches import PathPatch, Rectangle  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
 from matplotlib.ticker import MaxNLocator, NullLocator  # noqa: E402
-from matplotlib.transforms import ScaledTranslation  # noqa: E402
+from matplotlib.transforms import Affine2DBase, ScaledTranslation  # noqa: E402
 from PIL import Image  # noqa: E402
 from PIL.PngImagePlugin import PngInfo  # noqa: E402
 
@@ -220,6 +220,25 @@ def _ticks(ax: Axes, axis: str, positions: Sequence[float] | np.ndarray, labels:
         ax.text(x, y, label, fontsize=size, transform=at, clip_on=False, **options)  # type: ignore[arg-type]
 
 
+def _legend(ax: Axes, entries: Sequence[tuple[str, str]], size: float) -> None:
+    """Colour swatches and their labels in a frame right of the axes' top corner: the look of
+    ``ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))``, without matplotlib's Legend,
+    whose layout took a quarter of the bars plot's drawing time."""
+    # inches from the axes' top right corner
+    at = ax.figure.dpi_scale_trans + ScaledTranslation(1, 1, cast(Affine2DBase, ax.transAxes))
+    row, pad, swatch = size * 1.6 * _PT, 0.06, (0.28, size * 0.7 * _PT)
+    text_w = max(_text_width(label, size) for label, _ in entries)
+    x0 = 0.08
+    ax.figure.add_artist(Rectangle((x0, -2 * pad - row * len(entries)), 2 * pad + swatch[0] + 0.08 + text_w,
+                                   2 * pad + row * len(entries), transform=at, facecolor="white",
+                                   edgecolor="0.8", lw=0.8))
+    for i, (label, colour) in enumerate(entries):
+        y = -pad - row * (i + 0.5)
+        ax.figure.add_artist(Rectangle((x0 + pad, y - swatch[1] / 2), *swatch, transform=at, facecolor=colour,
+                                       edgecolor="none", lw=0))
+        ax.figure.text(x0 + pad + swatch[0] + 0.08, y, label, fontsize=size, va="center_baseline", transform=at)
+
+
 # --------------------------------------------------------------------------- the figures
 
 
@@ -246,7 +265,7 @@ def bars(r: StudyResult, base: Path) -> list[Path]:
     fig = _new_figure(axes_w + right + 1.0, height)
     ax = fig.add_subplot()
 
-    handles = []
+    legend = []
     err_x, err_y, caps_x, caps_y = [], [], [], []
     for offset, role, colour in ((-width / 2, "a", "#4c72b0"), (width / 2, "b", "#dd8452")):
         conds = [getattr(v, role) for v in vs]
@@ -254,7 +273,7 @@ def bars(r: StudyResult, base: Path) -> list[Path]:
         errs = np.array([_err(c.estimate.mean, c.estimate.low, c.estimate.high) if c.scored else (0.0, 0.0)
                          for c in conds], dtype=float).reshape(-1, 2)
         drawn = ~np.isnan(means)
-        handles.append(Patch(facecolor=colour, label=f"condition {role}"))
+        legend.append((f"condition {role}", colour))
         if not drawn.any():
             continue
         xs, heights = x[drawn] + offset, means[drawn]
@@ -301,10 +320,11 @@ def bars(r: StudyResult, base: Path) -> list[Path]:
     _place(fig, left, right, bottom, top)
     _ticks(ax, "x", x, labels, 8, rotation=60, ha="right")
     _ticks(ax, "y", yticks, ylabels, 10)
+    ax.xaxis.set_visible(False)  # nothing left to draw (the y axis still draws its label)
     ax.set_ylabel(r.study.outcome.label)
     ax.yaxis.set_label_coords(-(ticks_w + 4 * _PT) / axes_w, 0.5)
     ax.set_title(title, fontsize=title_size, y=1.0)
-    ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    _legend(ax, legend, 8)
     return _save(fig, base)
 
 
@@ -376,6 +396,9 @@ def forest(r: StudyResult, base: Path) -> list[Path]:
         ax.set_title(title, fontsize=title_size, y=1.0)
         _ticks(ax, "x", xticks, xlabels, 7)
         _ticks(ax, "y", y, labels if i == 0 else None, 7)
+        # with no axis labels either, matplotlib's axis objects have nothing left to draw
+        ax.xaxis.set_visible(False)
+        ax.yaxis.set_visible(False)
     fig.suptitle(suptitle, fontsize=suptitle_size, y=1 - 0.08 / fig.get_figheight(), va="top")
     return _save(fig, base)
 
