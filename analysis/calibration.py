@@ -22,15 +22,15 @@ as ``bep report`` does (:func:`beyond_episode.analysis.analyze`, same options), 
 Every rate comes with a 95% Monte Carlo interval (Clopper-Pearson,
 ``statsmodels.stats.proportion.proportion_confint(method="beta")``).
 
-Cost: the analyzer's clustered bootstrap (at least ``2 * 20 / (alpha/k)`` replicates per variant,
-a rule of the analyzer that ``--bootstrap`` cannot lower) is most of it, about 0.3-0.9 s per
-replication of a 19-variant study; replications run in ``--jobs`` processes.
+Cost: about 0.2-0.5 s per replication of a 19-variant study, most of it the permutation tests,
+the regression and the coherence measures; replications run in ``--jobs`` processes.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import math
 import multiprocessing as mp
 import os
@@ -40,6 +40,7 @@ import zlib
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,9 @@ STRESS = ("honest", "approval_seeker")
 POWER_PROFILE = "capability_preserver"
 MC_LEVEL = 0.95
 CHUNK = 5
+POOL_RETRIES = 10
+CHECKPOINT = "replications.partial.jsonl"
+"""Finished replications of a run in progress, in the output folder; a rerun resumes from it."""
 
 
 @dataclass(frozen=True)
@@ -293,6 +297,47 @@ def _run_chunk(chunk: list[tuple[str, int, int]]) -> list[dict[str, Any]]:
     return [replicate(*job) for job in chunk]
 
 
+class Checkpoint:
+    """Finished replications in a JSON-lines file, so that an interrupted run can resume.
+
+    The first line holds the run's settings; a file written with other settings is replaced.
+    """
+
+    def __init__(self, path: str | Path | None, settings: dict[str, Any]) -> None:
+        self.path = Path(path) if path else None
+        self.settings = json.loads(json.dumps(settings, default=str))
+        self.records: list[dict[str, Any]] = []
+        if self.path is None:
+            return
+        if self.path.is_file():
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+            try:
+                head = json.loads(lines[0]) if lines else None
+                if head == {"settings": self.settings}:
+                    self.records = [json.loads(line) for line in lines[1:] if line.strip()]
+            except json.JSONDecodeError:
+                self.records = []
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("w", encoding="utf-8") as f:
+            f.write(json.dumps({"settings": self.settings}) + "\n")
+            for record in self.records:
+                f.write(json.dumps(record) + "\n")
+
+    def done(self) -> set[tuple[str, int, int]]:
+        return {(r["scenario"], int(r["epochs"]), int(r["replication"])) for r in self.records}
+
+    def add(self, records: list[dict[str, Any]]) -> None:
+        self.records.extend(records)
+        if self.path is not None:
+            with self.path.open("a", encoding="utf-8") as f:
+                for record in records:
+                    f.write(json.dumps(record, default=float) + "\n")
+
+    def remove(self) -> None:
+        if self.path is not None and self.path.is_file():
+            self.path.unlink()
+
+
 def run_replications(
     study: Study,
     scenarios: list[Scenario],
@@ -301,25 +346,55 @@ def run_replications(
     options: dict[str, Any],
     jobs: int,
     progress: bool = False,
+    checkpoint: Checkpoint | None = None,
 ) -> pd.DataFrame:
-    """Run the (scenario label, epochs, replication) jobs, in ``jobs`` processes."""
-    chunks = [jobs_list[i : i + CHUNK] for i in range(0, len(jobs_list), CHUNK)]
+    """Run the (scenario label, epochs, replication) jobs, in ``jobs`` processes; jobs already
+    in ``checkpoint`` are not run again."""
+    store = checkpoint or Checkpoint(None, {})
+    done = store.done()
+    todo = [job for job in jobs_list if job not in done]
+    if progress and done:
+        print(f"  resuming: {len(jobs_list) - len(todo)} of {len(jobs_list)} replications already done", file=sys.stderr, flush=True)
+    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
     init_args = (str(study.path), items, scenarios, options)
-    records: list[dict[str, Any]] = []
+    wanted = set(jobs_list)
+    records = [r for r in store.records if (r["scenario"], int(r["epochs"]), int(r["replication"])) in wanted]
     start = time.perf_counter()
     shown = 0
-    if jobs <= 1 or len(chunks) <= 1:
+    if not chunks:
+        pass
+    elif jobs <= 1 or len(chunks) <= 1:
         _init_worker(*init_args)
         for chunk in chunks:
-            records.extend(_run_chunk(chunk))
+            result = _run_chunk(chunk)
+            store.add(result)
+            records.extend(result)
             shown = _progress(progress, len(records), len(jobs_list), start, shown)
     else:
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(jobs, mp_context=mp.get_context(method), initializer=_init_worker, initargs=init_args) as pool:
-            futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
-            for future in as_completed(futures):
-                records.extend(future.result())
-                shown = _progress(progress, len(records), len(jobs_list), start, shown)
+        pending = list(range(len(chunks)))
+        for attempt in range(POOL_RETRIES + 1):
+            with ProcessPoolExecutor(jobs, mp_context=mp.get_context(method), initializer=_init_worker, initargs=init_args) as pool:
+                futures = {pool.submit(_run_chunk, chunks[i]): i for i in pending}
+                try:
+                    for future in as_completed(futures):
+                        result = future.result()
+                        store.add(result)
+                        records.extend(result)
+                        pending.remove(futures[future])
+                        shown = _progress(progress, len(records), len(jobs_list), start, shown)
+                except BrokenProcessPool:
+                    # a worker was killed from outside (e.g. by the system under memory pressure):
+                    # the unfinished chunks run again in a new pool; seeds make them identical
+                    if attempt == POOL_RETRIES:
+                        raise BepError(
+                            f"worker processes were killed {POOL_RETRIES + 1} times; {len(pending)} chunk(s) of "
+                            "replications unfinished (try fewer --jobs)"
+                        ) from None
+                    if progress:
+                        print(f"  a worker process died; rerunning {len(pending)} chunk(s)", file=sys.stderr, flush=True)
+                    continue
+            break
     frame = pd.DataFrame(records)
     return frame.sort_values(["group", "scenario", "epochs", "replication"], kind="stable").reset_index(drop=True)
 
@@ -484,6 +559,7 @@ def calibrate(
     seed: int = 0,
     jobs: int | None = None,
     progress: bool = False,
+    checkpoint: str | Path | None = None,
 ) -> Calibration:
     """Simulate ``replications`` runs of each scenario at each number of ``epochs`` (default: the
     study's ``quick_epochs`` and ``epochs``), analyse them, and measure the error rates.
@@ -492,6 +568,9 @@ def calibrate(
     1.5 x ``min_effect``) and runs ``power_replications`` (default: half of ``replications``, but
     ``replications`` at ``min_effect`` and the declared epochs) at each of ``power_epochs``
     (default: ``quick_epochs``, 10, 30 and ``epochs``).
+
+    ``checkpoint`` names a JSON-lines file that keeps every finished replication; a run with the
+    same settings resumes from it (the seeds make the redone work identical).
     """
     began = time.perf_counter()
     loaded = study if isinstance(study, Study) else load_study(study)
@@ -524,7 +603,10 @@ def calibrate(
             jobs_list += [(s.label, e, r) for e in main_epochs for r in range(replications)]
     options = {"alpha": level, "bootstrap": bootstrap, "permutations": permutations, "seed": seed}
     n_jobs = int(jobs or os.cpu_count() or 1)
-    records = run_replications(loaded, scenarios, jobs_list, n_items, options, n_jobs, progress)
+    store = Checkpoint(checkpoint, {"study": str(loaded.path), "items": n_items, "options": options, "scenarios": [
+        {"label": s.label, "weights": s.profile.weights, "base_rate": s.profile.base_rate} for s in scenarios
+    ]})
+    records = run_replications(loaded, scenarios, jobs_list, n_items, options, n_jobs, progress, store)
     truths = {s.label: StudySimulator(loaded, s.profile, n_items).true_effects() for s in scenarios}
     settings = {
         "study": loaded.id,
@@ -595,9 +677,10 @@ def render_markdown(cal: Calibration) -> str:
         "",
         f"{st['replications']} replications per scenario and number of epochs ({st['power_replications']} per power-grid "
         f"cell, {st['replications']} at min_effect and the declared epochs); {st['items']} items; alpha = {alpha:g} over "
-        f"k = {k} variants, so the verdict intervals are at 1 - alpha/k = {1 - alpha / k:.4f}; analyzer options: "
-        f"bootstrap >= {st['bootstrap']} (raised by the analyzer to at least 2 x 20 / (alpha/k) = "
-        f"{math.ceil(40 / (alpha / k))}), permutations {st['permutations']}, seed {st['seed']}. "
+        f"k = {k} variants, so the verdict intervals are at 1 - alpha/k = {1 - alpha / k:.4f}; effect intervals: "
+        f"{'Newcombe score with effective trials' if s.outcome.type != 'mean' else 'bootstrap stratified by item'}; "
+        f"analyzer options: bootstrap {st['bootstrap']} (mean outcomes only), permutations {st['permutations']}, "
+        f"seed {st['seed']}. "
         f"{len(cal.records)} analyses in {cal.elapsed:.0f} s with {st['jobs']} process(es). "
         "Rates are given with 95% Monte Carlo (Clopper-Pearson) intervals.",
         "",
@@ -650,7 +733,7 @@ def render_markdown(cal: Calibration) -> str:
             f"`{POWER_PROFILE}` rescaled (all its weights multiplied by one factor) so that its largest true effect "
             "is the given effect; power = P(conclusion beyond_episode). Analytic columns: `bep power`'s formula for "
             "one variant, with the decision model's own per-sample variances, and with the bound it assumes by "
-            "default (var_a + var_b = 0.5 - effect^2 / 2), both with the analyzer's two-stage bootstrap width. The "
+            "default (var_a + var_b = 0.5 - effect^2 / 2). The "
             "simulated power can be far higher than the one-variant formula: several variants may carry the effect "
             "(any of them can contradict the in-episode hypotheses), and in-episode hypotheses that predict '+' for "
             "a positive control are also contradicted when that control shows no effect, so the conclusion may only "
@@ -748,6 +831,7 @@ def run(args: argparse.Namespace) -> int:
     power_profile = None if str(args.power_profile).lower() == "none" else args.power_profile
     if args.jobs is not None and args.jobs < 1:
         raise BepError(f"--jobs must be a positive integer (got {args.jobs})")
+    out = Path(args.out) if args.out else Path("calibration") / study.id
     print(f"calibrating {study.id}: {args.replications} replications per scenario ...", file=sys.stderr, flush=True)
     cal = calibrate(
         study,
@@ -766,8 +850,10 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         jobs=args.jobs,
         progress=True,
+        checkpoint=out / CHECKPOINT,
     )
-    paths = write_calibration(cal, args.out or Path("calibration") / study.id)
+    paths = write_calibration(cal, out)
+    (out / CHECKPOINT).unlink(missing_ok=True)
     for c in cal.checks:
         print(f"{c.status:>24}  {c.name}: {c.detail}")
     print(f"{len(cal.records)} analyses in {cal.elapsed:.0f} s; report: {paths['report']}")

@@ -6,7 +6,9 @@ five shipped profiles and the two stress scenarios at the study's ``quick_epochs
 ``min_effect``; ``quick_epochs``, 10, 30 and ``epochs``), 200 replications per scenario and
 epochs (100 per grid cell, 200 at ``min_effect`` and the declared epochs). Writes
 ``calibration.md``, ``calibration.csv`` and ``replications.csv``, prints the checks and the
-time, and exits 1 if a check fails.
+time, and exits 1 if a check fails. Finished replications are kept in
+``replications.partial.jsonl`` in the output folder, so an interrupted run resumes when started
+again with the same ``--out``.
 
     python benchmarks/bench_calibration.py                        # into a temporary folder
     python benchmarks/bench_calibration.py --out /tmp/calibration --replications 200 --jobs 2
@@ -22,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from beyond_episode.analysis.calibration import calibrate, write_calibration
+from beyond_episode.analysis.calibration import CHECKPOINT, calibrate, write_calibration
 
 
 def main() -> int:
@@ -35,8 +37,12 @@ def main() -> int:
     args = parser.parse_args()
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="bep-calibration-"))
     start = time.perf_counter()
-    cal = calibrate(args.study, replications=args.replications, jobs=args.jobs, seed=args.seed, progress=True)
+    cal = calibrate(
+        args.study, replications=args.replications, jobs=args.jobs, seed=args.seed, progress=True,
+        checkpoint=out / CHECKPOINT,
+    )
     paths = write_calibration(cal, out)
+    (out / CHECKPOINT).unlink(missing_ok=True)
     wall = time.perf_counter() - start
     for check in cal.checks:
         print(f"{check.status:>24}  {check.name}: {check.detail}")

@@ -78,9 +78,7 @@ def test_a_broken_setting_exceeds_alpha_and_the_right_one_does_not(mini_study: P
     """Under a subject with no effect at all, the analyzer's study-wide intervals give a wrong
     conclusion (anything but no_effect) at most alpha of the time; run with a deliberately
     wrong error rate (0.5 instead of 0.05, every interval at 0.90 instead of 0.99) the harness
-    shows the rate well above alpha. (Switching off only the Bonferroni step, alpha x k = 0.25,
-    gives about 0.17 at 6 epochs: the analyzer's two-stage bootstrap is wider than nominal
-    there, which damps it.)"""
+    shows the rate well above alpha."""
     profile = _noisy_honest(tmp_path)
     alpha, reps = 0.05, 30
     right = calibrate(mini_study, replications=reps, epochs=[6], profiles=[profile], stress=False, power_profile=None, jobs=2)
@@ -124,3 +122,19 @@ def test_cli_writes_the_report_and_rejects_bad_input(mini_study: Path, tmp_path:
     assert err[-1].startswith("bep calibrate: unknown subject profile 'no_such_profile'")
     assert main(["calibrate", "no_such_study"]) == 2
     assert "unknown study 'no_such_study'" in capsys.readouterr().err
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint(mini_study: Path, tmp_path: Path) -> None:
+    """Finished replications are kept in the checkpoint; a rerun with the same settings runs
+    only the missing ones, and gets the same results (the seeds make them identical)."""
+    kwargs = dict(replications=4, epochs=[2], profiles=["approval_seeker"], stress=False, power_profile=None, jobs=1)
+    checkpoint = tmp_path / "partial.jsonl"
+    full = calibrate(mini_study, checkpoint=checkpoint, **kwargs)  # type: ignore[arg-type]
+    lines = checkpoint.read_text().splitlines()
+    assert len(lines) == 1 + 4
+    checkpoint.write_text("\n".join(lines[:3]) + "\n")  # as if killed after two replications
+    resumed = calibrate(mini_study, checkpoint=checkpoint, **kwargs)  # type: ignore[arg-type]
+    columns = [c for c in full.records.columns if c != "seconds"]
+    assert resumed.records[columns].equals(full.records[columns])
+    assert len(checkpoint.read_text().splitlines()) == 1 + 4
+
