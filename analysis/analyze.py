@@ -14,7 +14,15 @@ from beyond_episode.ablations.study import Study
 from beyond_episode.errors import BepError
 
 from . import coherence as coh
-from .effects import Paired, bootstrap_interval, fisher_p, holm, permutation_p, rng_for
+from .effects import (
+    Paired,
+    bootstrap_interval,
+    fisher_p,
+    holm,
+    permutation_p,
+    rng_for,
+    score_interval,
+)
 from .intervals import METHODS, estimate
 from .read import normalise, notes_of, read_inputs
 from .regression import fit_study
@@ -138,9 +146,14 @@ def analyze_study(
         if pair is None:
             continue
         result.effect = pair.effect
-        (adj, unadj), reps = bootstrap_interval(
-            pair, (adjusted, level), n_boot, rng_for(seed, study.id, model, result.id, "bootstrap"), scale
-        )
+        if scale is None:
+            (adj, unadj), reps = bootstrap_interval(
+                pair, (adjusted, level), n_boot, rng_for(seed, study.id, model, result.id, "bootstrap"), scale
+            )
+            result.interval_method = "bootstrap"
+        else:
+            (adj, unadj), reps = score_interval(pair, (adjusted, level), scale), 0
+            result.interval_method = "newcombe"
         result.interval, result.interval_unadjusted, result.bootstrap_replicates = adj, unadj, reps
         result.p_permutation, result.p_method = permutation_p(
             pair, rng_for(seed, study.id, model, result.id, "permutation"), n_perm, scale

@@ -1,9 +1,17 @@
 """The paired effect of a variant, ``mean(a) - mean(b)``, with its interval and p-values.
 
-* Interval: bootstrap clustered by item. Each replicate draws items with replacement (the same
-  draw for ``a`` and ``b``, which keeps the pairing by item), then draws each chosen item's
-  samples with replacement within each condition; percentile interval. Only each item's
-  resampled total is drawn, from its exact distribution, so the replicates are vectorised.
+* Estimand: the difference of the two conditions' mean outcomes on the study's items (the
+  items are fixed by the study; the effect is not generalised to other items).
+* Interval, for ``binary`` and ``proportion`` outcomes: Newcombe's hybrid score interval for a
+  difference of proportions (``statsmodels`` ``confint_proportions_2indep(method="newcomb")``),
+  each condition entered with its effective number of trials (Korn and Graubard 1998): the
+  trials whose binomial variance equals the variance of the condition's mean estimated with the
+  items as strata (``trials x samples`` at most), shrunk by ``(z / t_df)^2`` for the degrees
+  of freedom of that variance; samples without spread count one trial each. It keeps its coverage with few samples and with 0/n or n/n
+  conditions, where a percentile bootstrap undercovers.
+* Interval, for ``mean`` outcomes: percentile bootstrap stratified by item (each replicate
+  resamples every item's samples within each condition). Only each item's resampled total is
+  drawn, from its exact distribution, so the replicates are vectorised.
 * p-value: permutation test of the role labels within item: exact (the distribution of the
   ``a`` total) when outcomes are whole numbers of trials and the items are modest; otherwise
   Hoeffding's bound when it is already tiny, else sequential Monte Carlo. Fisher's exact test
@@ -22,6 +30,7 @@ from scipy import fft as sp_fft
 from scipy import stats
 from scipy.special import comb
 from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 TAIL_REPLICATES = 20
 """The bootstrap uses at least this many replicates beyond each bound of the interval."""
@@ -151,11 +160,12 @@ def _side_sums(
 def bootstrap_interval(
     pair: Paired, alphas: tuple[float, ...], n_boot: int, rng: np.random.Generator, scale: int | None = None
 ) -> tuple[list[tuple[float, float]], int]:
-    """Clustered-bootstrap percentile intervals at each ``1 - alpha``; also the replicates used."""
+    """Percentile intervals at each ``1 - alpha`` of the bootstrap stratified by item (every
+    replicate resamples each item's samples within each condition); also the replicates used."""
     if pair.constant:
         return [(0.0, 0.0) for _ in alphas], 0
     reps = boot_replicates(n_boot, min(alphas))
-    counts = rng.multinomial(pair.items, np.full(pair.items, 1.0 / pair.items), size=reps)
+    counts = np.ones((reps, pair.items), dtype=np.int64)
     sum_a, n_a = _side_sums(pair.a, pair.a_item, counts, rng, scale)
     sum_b, n_b = _side_sums(pair.b, pair.b_item, counts, rng, scale)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -166,6 +176,66 @@ def bootstrap_interval(
         low, high = np.quantile(diffs, [alpha / 2, 1 - alpha / 2])
         out.append((float(low), float(high)))
     return out, reps
+
+
+def mean_variance(values: np.ndarray, items: np.ndarray) -> tuple[float, int]:
+    """The variance of ``values.mean()`` with the items as strata, and its degrees of freedom.
+
+    Each item ``j`` with ``n_j`` of the ``N`` samples adds ``(n_j / N)^2 s_j^2 / n_j``; the
+    degrees of freedom are ``N - items``. When an item has a single sample (no variance within
+    it) the samples are taken as one stratum: ``s^2 / N`` with ``N - 1`` degrees of freedom.
+    """
+    n = len(values)
+    if n < 2:
+        return math.nan, 0
+    _, codes, sizes = np.unique(items, return_inverse=True, return_counts=True)
+    if sizes.min() < 2:
+        return float(values.var(ddof=1)) / n, n - 1
+    sums = np.bincount(codes, weights=values)
+    squares = np.bincount(codes, weights=values * values)
+    within = np.maximum(squares - sums * sums / sizes, 0.0) / (sizes - 1)  # s_j^2
+    return float(np.sum(sizes * within)) / n**2, n - len(sizes)
+
+
+def effective_trials(values: np.ndarray, items: np.ndarray, trials: int, alpha: float) -> tuple[float, float]:
+    """``(successes, trials)`` of the binomial sample that carries as much information about the
+    condition's mean as ``values`` (each a proportion of ``trials`` trials) at level ``1 - alpha``.
+
+    Korn and Graubard's effective sample size: ``p (1 - p) / Var(mean)`` with the stratified
+    variance of :func:`mean_variance`, at most the ``trials x samples`` actually run; when the
+    variance sets it, times ``(z_{1-alpha/2} / t_{df, 1-alpha/2})^2`` for the variance's degrees
+    of freedom. When the samples show no spread (all the same value, or all 0 or all 1), there
+    is no variance to estimate, and each sample counts as one trial: the worst case, samples
+    that are all or nothing.
+    """
+    n = len(values)
+    p = float(values.mean())
+    var, df = mean_variance(values, items)
+    if not 0.0 < p < 1.0 or not var > 0.0:
+        return p * n, float(n)
+    size = p * (1.0 - p) / var
+    if size >= n * trials:
+        size = float(n * trials)
+    elif df >= 1:
+        size *= (stats.norm.ppf(1 - alpha / 2) / stats.t.ppf(1 - alpha / 2, df)) ** 2
+    return p * size, size
+
+
+def score_interval(
+    pair: Paired, alphas: tuple[float, ...], trials: int
+) -> list[tuple[float, float]]:
+    """Newcombe's hybrid score interval of ``mean(a) - mean(b)`` at each ``1 - alpha``, with each
+    condition's effective trials (:func:`effective_trials`); ``[0, 0]`` when every outcome of
+    both conditions is the same."""
+    if pair.constant:
+        return [(0.0, 0.0) for _ in alphas]
+    out = []
+    for alpha in alphas:
+        count_a, n_a = effective_trials(pair.a, pair.a_item, trials, alpha)
+        count_b, n_b = effective_trials(pair.b, pair.b_item, trials, alpha)
+        low, high = confint_proportions_2indep(count_a, n_a, count_b, n_b, method="newcomb", compare="diff", alpha=alpha)
+        out.append((max(-1.0, float(low)), min(1.0, float(high))))
+    return out
 
 
 def _subset_sum_distribution(values: np.ndarray, k: int) -> np.ndarray:

@@ -7,21 +7,18 @@ epochs per condition and item that give that event probability ``power`` when th
 true effect is ``effect`` (default: the study's ``min_effect``).
 
 Model (normal approximation to the analyzer's interval), with ``I`` items, ``m`` epochs
-(samples per item and condition), ``V = var_a + var_b`` the per-sample outcome variances of the
-two conditions and ``tau`` (``--item-sd``) the spread across items of the item-level effect
-(an item x condition interaction; item main effects cancel in the pairing):
+(samples per item and condition) and ``V = var_a + var_b`` the per-sample outcome variances of
+the two conditions:
 
-* the estimate ``mean(a) - mean(b)`` has ``SE^2 = tau^2 / I + V / (I m)``;
-* the analyzer's verdict interval is its clustered two-stage bootstrap at ``1 - alpha/k``
-  (Bonferroni over the study's ``k`` variants): about ``estimate +- z * SE_boot`` with
-  ``z = z_{1 - alpha/(2k)}`` and the two-stage bootstrap variance
-  ``SE_boot^2 = ((I - 1)/I) (tau^2 + V/m) / I + ((m - 1)/m) V / (I m)``. Resampling the items
-  already carries the within-item noise, and resampling the samples within them adds it
-  again, so with few, similar items the interval is wider than ``z * SE``: about
-  ``sqrt((I - 1)/I + 1) = 1.34`` times for 5 items (measured: 1.28-1.29 on the reference
-  subjects at 10 and 143 epochs);
-* ``power = P(lower bound > margin) = Phi((effect - margin) / SE - z * SE_boot / SE)``, and the
-  epochs are the fewest whose power reaches ``power`` (a search over whole epochs).
+* the estimate ``mean(a) - mean(b)`` of the effect on the study's items has
+  ``SE^2 = V / (I m)`` (the items are fixed by the study; item differences in the outcome are
+  strata and only make the variance smaller than ``V`` says);
+* the analyzer's verdict interval (Newcombe's score interval with effective trials, see
+  :mod:`beyond_episode.analysis.effects`) at ``1 - alpha/k`` (Bonferroni over the study's
+  ``k`` variants) is about ``estimate +- q * SE`` with ``q`` the ``1 - alpha/(2k)`` quantile of
+  ``t`` with ``I (m - 1)`` degrees of freedom, the analyzer's small-sample correction;
+* ``power = P(lower bound > margin) = Phi((effect - margin) / SE - q)``, and the epochs are the
+  fewest whose power reaches ``power`` (a search over whole epochs).
 
 Default per-sample variance: the largest outcomes in [0, 1] can have. An outcome with mean
 ``mu`` has variance at most ``mu (1 - mu)`` (samples that are all 0 or all 1), and two
@@ -38,7 +35,7 @@ import argparse
 import math
 from dataclasses import dataclass, field
 
-from scipy.stats import norm
+from scipy.stats import norm, t
 
 from beyond_episode.ablations.study import Study, load_study
 from beyond_episode.errors import BepError
@@ -66,21 +63,14 @@ class PowerPlan:
     items: int
     var_a: float
     var_b: float
-    item_sd: float
     epochs: int
     variance_source: str
     assumptions: list[str] = field(default_factory=list)
-    epochs_one_stage: int = 0
-    """The epochs an interval with the estimate's own SE (no two-stage widening) would need."""
 
     @property
     def level(self) -> float:
         """The confidence level of the verdict intervals, ``1 - alpha/k``."""
         return 1.0 - self.alpha / self.k
-
-    @property
-    def z(self) -> float:
-        return z_interval(self.alpha, self.k)
 
     @property
     def samples(self) -> int:
@@ -89,81 +79,42 @@ class PowerPlan:
 
     def power_at(self, epochs: int) -> float:
         """The power of this plan's design with ``epochs`` epochs instead."""
-        return power_of(
-            self.effect, self.study.margin, self.alpha, self.k, self.items, epochs, self.var_a + self.var_b, self.item_sd
-        )
-
-    def power_one_stage(self, epochs: int) -> float:
-        """The power an interval with the estimate's own SE would have."""
-        return power_of(
-            self.effect, self.study.margin, self.alpha, self.k, self.items, epochs, self.var_a + self.var_b,
-            self.item_sd, analyzer_width=False,
-        )
+        return power_of(self.effect, self.study.margin, self.alpha, self.k, self.items, epochs, self.var_a + self.var_b)
 
 
-def z_interval(alpha: float, k: int) -> float:
-    """The normal quantile of a two-sided ``1 - alpha/k`` interval."""
-    return float(norm.ppf(1.0 - alpha / (2.0 * k)))
+def quantile(alpha: float, k: int, items: int, epochs: float) -> float:
+    """The multiplier of the SE in a two-sided ``1 - alpha/k`` interval: the ``t`` quantile with
+    ``items (epochs - 1)`` degrees of freedom (the normal one when there are none)."""
+    df = items * (epochs - 1)
+    p = 1.0 - alpha / (2.0 * k)
+    return float(norm.ppf(p) if df < 1 or math.isinf(df) else t.ppf(p, df))
 
 
-def standard_error(items: int, epochs: float, var_sum: float, item_sd: float = 0.0) -> float:
+def standard_error(items: int, epochs: float, var_sum: float) -> float:
     """SE of ``mean(a) - mean(b)`` over ``items`` paired items with ``epochs`` samples each."""
-    return math.sqrt(item_sd**2 / items + var_sum / (items * epochs))
+    return math.sqrt(var_sum / (items * epochs))
 
 
-def bootstrap_error(items: int, epochs: float, var_sum: float, item_sd: float = 0.0) -> float:
-    """The SE the analyzer's two-stage clustered bootstrap gives the same estimate (its
-    interval's half-width over ``z``): items resampled, then samples within items."""
-    first = (items - 1) / items * (item_sd**2 + var_sum / epochs) / items
-    second = (epochs - 1) / epochs * var_sum / (items * epochs)
-    return math.sqrt(first + second)
-
-
-def power_of(
-    effect: float,
-    margin: float,
-    alpha: float,
-    k: int,
-    items: int,
-    epochs: float,
-    var_sum: float,
-    item_sd: float = 0.0,
-    analyzer_width: bool = True,
-) -> float:
-    """P(the ``1 - alpha/k`` interval lies wholly above ``margin``) when the true effect is
-    ``effect``. ``analyzer_width=False`` gives the interval the estimate's own SE instead of
-    the two-stage bootstrap's (what a one-stage interval would have)."""
-    se = standard_error(items, epochs, var_sum, item_sd)
+def power_of(effect: float, margin: float, alpha: float, k: int, items: int, epochs: float, var_sum: float) -> float:
+    """P(the ``1 - alpha/k`` interval lies wholly above ``margin``) when the true effect is ``effect``."""
+    se = standard_error(items, epochs, var_sum)
     if se == 0.0:
         return 1.0 if effect > margin else 0.0
-    width = bootstrap_error(items, epochs, var_sum, item_sd) / se if analyzer_width else 1.0
-    return float(norm.cdf((effect - margin) / se - z_interval(alpha, k) * width))
+    return float(norm.cdf((effect - margin) / se - quantile(alpha, k, items, epochs)))
 
 
 def epochs_needed(
-    effect: float,
-    margin: float,
-    alpha: float,
-    k: int,
-    items: int,
-    power: float,
-    var_sum: float,
-    item_sd: float = 0.0,
-    analyzer_width: bool = True,
+    effect: float, margin: float, alpha: float, k: int, items: int, power: float, var_sum: float
 ) -> int:
     """The fewest epochs per condition and item whose power reaches ``power``."""
     if effect <= margin:
         raise BepError(f"the effect ({effect:g}) must exceed the study's margin ({margin:g}) to be detectable")
-    if var_sum == 0 and item_sd == 0:
+    if var_sum == 0:
         return 1
 
     def enough(epochs: float) -> bool:
-        return power_of(effect, margin, alpha, k, items, epochs, var_sum, item_sd, analyzer_width) >= power
+        return power_of(effect, margin, alpha, k, items, epochs, var_sum) >= power
 
-    if not enough(math.inf if var_sum else 1):
-        raise BepError(
-            f"with {items} items and an item spread of {item_sd:g}, no number of epochs reaches power {power:g}; use more items"
-        )
     high = 1
     while not enough(high):
         high *= 2
@@ -187,13 +138,12 @@ def plan(
     alpha: float | None = None,
     items: int | None = None,
     sd: float | tuple[float, float] | None = None,
-    item_sd: float = 0.0,
 ) -> PowerPlan:
     """The epochs ``study`` needs for power ``power`` at ``effect`` (default ``min_effect``).
 
     ``sd`` is the per-sample standard deviation of the outcome (one value for both conditions,
     or ``(sd_a, sd_b)``); default: the bound 0.5 (variance 0.25) for binary and proportion
-    outcomes. ``item_sd`` is the spread across items of the item-level effect.
+    outcomes.
     """
     loaded = study if isinstance(study, Study) else load_study(study)
     effect = float(loaded.min_effect if effect is None else effect)
@@ -205,8 +155,6 @@ def plan(
         raise BepError(f"--alpha must be in (0, 0.5] (got {level:g})")
     if n_items < 1:
         raise BepError(f"--items must be a positive integer (got {n_items})")
-    if item_sd < 0:
-        raise BepError(f"--item-sd must be >= 0 (got {item_sd:g})")
     if effect <= 0:
         raise BepError(f"--effect must be positive (got {effect:g})")
     k = len(loaded.variants)
@@ -235,27 +183,20 @@ def plan(
             raise BepError("--sd must be >= 0")
         var_a, var_b = float(sd_a) ** 2, float(sd_b) ** 2
         source = f"per-sample standard deviation {sd_a:g} in a and {sd_b:g} in b (given)"
-    epochs = epochs_needed(effect, loaded.margin, level, k, n_items, power, var_a + var_b, item_sd)
-    one_stage = epochs_needed(effect, loaded.margin, level, k, n_items, power, var_a + var_b, item_sd, analyzer_width=False)
-    z = z_interval(level, k)
-    widening = bootstrap_error(n_items, epochs, var_a + var_b, item_sd) / standard_error(n_items, epochs, var_a + var_b, item_sd)
+    epochs = epochs_needed(effect, loaded.margin, level, k, n_items, power, var_a + var_b)
+    q = quantile(level, k, n_items, epochs)
     assumptions = [
-        f"effect = mean(a) - mean(b); the verdict interval is two-sided at 1 - {level:g}/{k} = {1 - level / k:.5f} "
-        f"(Bonferroni over the study's {k} variants, as the analyzer's verdicts): estimate +- {z:.3f} SE_boot",
-        f"power = P(interval wholly above the margin {loaded.margin:g}) = Phi((effect - margin)/SE - {z:.3f} SE_boot/SE); "
+        f"effect = mean(a) - mean(b) on the study's {n_items} items; the verdict interval is two-sided at "
+        f"1 - {level:g}/{k} = {1 - level / k:.5f} (Bonferroni over the study's {k} variants, as the analyzer's "
+        f"verdicts): about estimate +- q SE, q = {q:.3f} (t quantile with I (m - 1) degrees of freedom)",
+        f"power = P(interval wholly above the margin {loaded.margin:g}) = Phi((effect - margin)/SE - q); "
         "this is what contradicts a '0' prediction (the opposite side is ignored)",
         f"outcome variance: {source}",
-        f"SE^2 = item_sd^2/I + (var_a + var_b)/(I m) with I = {n_items} paired items, m epochs and item_sd = {item_sd:g} "
-        "(no item x condition interaction unless --item-sd is given; item main effects cancel in the pairing)",
-        "SE_boot: the analyzer's two-stage clustered bootstrap (items, then samples within items) counts the "
-        f"within-item noise twice, so its interval is {widening:.2f} x wider than +- z SE here; an interval with the "
-        f"estimate's own SE would need {one_stage} epochs",
-        "normal approximation: with few samples per condition the percentile bootstrap is skewed and undercovers, "
-        "so plans of a few epochs are optimistic",
+        f"SE^2 = (var_a + var_b)/(I m) with I = {n_items} items and m epochs per condition and item",
+        "normal approximation: with few samples per condition the analyzer's score interval is asymmetric, "
+        "so plans of a few epochs are approximate",
     ]
-    return PowerPlan(
-        loaded, effect, power, level, k, n_items, var_a, var_b, item_sd, epochs, source, assumptions, one_stage
-    )
+    return PowerPlan(loaded, effect, power, level, k, n_items, var_a, var_b, epochs, source, assumptions)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -274,7 +215,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="per-sample standard deviation of the outcome in each condition, e.g. from a pilot run "
         "(default: the bound 0.5 for rates)",
     )
-    parser.add_argument("--item-sd", type=float, default=0.0, help="spread across items of the item-level effect (default: 0)")
 
 
 def render(p: PowerPlan) -> str:
@@ -300,6 +240,6 @@ def render(p: PowerPlan) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``bep power``; bad input raises :class:`BepError`."""
-    result = plan(args.study, effect=args.effect, power=args.power, alpha=args.alpha, items=args.items, sd=args.sd, item_sd=args.item_sd)
+    result = plan(args.study, effect=args.effect, power=args.power, alpha=args.alpha, items=args.items, sd=args.sd)
     print(render(result))
     return 0

@@ -58,6 +58,9 @@ class VariantResult:
     p_fisher: float | None = None
     p_holm: float | None = None
     bootstrap_replicates: int = 0
+    """Replicates of the bootstrap interval (``mean`` outcomes); 0 for score intervals."""
+    interval_method: str = ""
+    """``newcombe`` (binary and proportion outcomes) or ``bootstrap`` (mean outcomes)."""
     coherence: Coherence | None = None
 
     @property
@@ -184,6 +187,7 @@ def _variant_dict(v: VariantResult, r: StudyResult) -> dict[str, Any]:
             "holm": _num(v.p_holm),
         },
         "shows_effect": v.shows_effect,
+        "interval_method": v.interval_method,
         "bootstrap_replicates": v.bootstrap_replicates,
         "n": {"a": v.a.scored, "b": v.b.scored},
         "excluded": {

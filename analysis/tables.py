@@ -160,12 +160,18 @@ def variants(report: Report) -> TableDoc:
             ] + [h.per_variant.get(v.id) or "no_prediction" for h in hyps]))
         notes = [
             f"a, b: {r.study.outcome.label} with {int(round(100 * (1 - r.alpha)))}% "
-            f"{_method_name(r)} intervals; effect intervals: clustered bootstrap at 1 − {r.alpha:g}/{r.k} "
+            f"{_method_name(r)} intervals; effect intervals: {_effect_method(r)} at 1 − {r.alpha:g}/{r.k} "
             f"= {1 - r.alpha_adjusted:.4f}; * the interval excludes 0; margin {r.study.margin:g}.",
             f"conclusion: {r.conclusion}",
         ]
         sections.append(Section(f"{_model_title(r)}: variants", columns, rows, notes, r.study.id))
     return TableDoc("variants", "Variation table", sections, [VERDICT_LEGEND])
+
+
+def _effect_method(r: StudyResult) -> str:
+    if r.study.outcome.type == "mean":
+        return "bootstrap stratified by item"
+    return "Newcombe score with effective trials"
 
 
 def _method_name(r: StudyResult) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from beyond_episode.ablations.study import Outcome
 from beyond_episode.analysis import coherence as coh
@@ -19,8 +19,10 @@ from beyond_episode.analysis.effects import (
     bootstrap_interval,
     fisher_p,
     holm,
+    mean_variance,
     permutation_p,
     rng_for,
+    score_interval,
 )
 from beyond_episode.analysis.intervals import estimate, mean_interval, rate_interval
 from beyond_episode.analysis.regression import COEF_LIMIT, fit_study
@@ -106,6 +108,62 @@ def test_bootstrap_matches_normal_interval_for_one_large_item():
     diff = a.mean() - b.mean()
     assert ival[0] == pytest.approx(diff - 1.96 * se, abs=0.004)
     assert ival[1] == pytest.approx(diff + 1.96 * se, abs=0.004)
+
+
+def test_score_interval_is_newcombe_for_binary_outcomes_of_one_item():
+    """Binary outcomes of a single item: the effective trials are n - 1 (the unbiased variance
+    of the samples is p (1 - p) / (n - 1)) times the small-sample factor (z/t)^2, and the
+    interval is Newcombe's on those counts."""
+    a, b = [1.0] * 30 + [0.0] * 20, [1.0] * 15 + [0.0] * 35
+    pair = _pair(a, ["x"] * 50, b, ["x"] * 50)
+    ((low, high),) = score_interval(pair, (0.05,), 1)
+    n = 49 * (stats.norm.ppf(0.975) / stats.t.ppf(0.975, 49)) ** 2
+    expected = confint_proportions_2indep(0.6 * n, n, 0.3 * n, n, method="newcomb", compare="diff")
+    assert (low, high) == pytest.approx(tuple(float(x) for x in expected))
+    assert low < 0.3 < high
+
+
+def test_score_interval_follows_the_spread_of_the_samples():
+    """Proportions of 10 answers where each sample either sandbags or not: the samples vary far
+    more than 10 independent answers would, and the interval's half-width is 1.96 x the SE of
+    the data (items as strata), about twice Newcombe's on the pooled answers."""
+    rng = np.random.default_rng(3)
+    items = np.repeat(["i1", "i2", "i3"], 700)
+
+    def draw(p_sandbag: float) -> np.ndarray:
+        sandbag = rng.random(len(items)) < p_sandbag
+        return rng.binomial(10, np.where(sandbag, 0.3, 0.9)) / 10
+
+    a, b = draw(0.2), draw(0.5)
+    pair = Paired.build(a, items, b, items)
+    ((low, high),) = score_interval(pair, (0.05,), 10)
+    se = math.sqrt(mean_variance(a, items)[0] + mean_variance(b, items)[0])
+    assert (high - low) / 2 == pytest.approx(1.96 * se, rel=0.03)
+    n = 10 * len(items)
+    naive = confint_proportions_2indep(a.sum() * 10, n, b.sum() * 10, n, method="newcomb", compare="diff")
+    assert (high - low) > 1.8 * float(naive[1] - naive[0])
+    assert low < pair.effect < high
+
+
+def test_score_interval_keeps_its_coverage_with_few_samples():
+    """10 binary samples per condition (5 items x 2 epochs), a rate of 0.2 in both: the 95%
+    interval covers the true effect 0 at least 94% of the time (a percentile bootstrap of the
+    same data covers about 85%: it gives [0, 0] whenever both conditions are all 0)."""
+    rng = np.random.default_rng(11)
+    items = np.repeat([f"i{j}" for j in range(5)], 2)
+    covered = boot_covered = 0
+    reps = 2000
+    for r in range(reps):
+        a = rng.binomial(1, 0.2, 10).astype(float)
+        b = rng.binomial(1, 0.2, 10).astype(float)
+        pair = Paired.build(a, items, b, items)
+        ((low, high),) = score_interval(pair, (0.05,), 1)
+        covered += low <= 0 <= high
+        if r < 300:
+            ((bl, bh),), _ = bootstrap_interval(pair, (0.05,), 2000, rng_for(r), 1)
+            boot_covered += bl <= 0 <= bh
+    assert covered / reps >= 0.94
+    assert boot_covered / 300 < 0.93
 
 
 def test_bootstrap_replicates_cover_the_tails():

@@ -15,7 +15,7 @@ def test_study_loads_and_every_level_renders(family, study_id):
     validate_family(fam)
     study = load_study(study_id)
     assert study.family == family
-    assert study.quick_epochs == 2 and study.items >= 4 and study.epochs >= 10
+    assert study.quick_epochs == 4 and study.items >= 4 and study.epochs >= 10
     assert study.outcome.type == "binary"
     for variant in study.variants.values():
         differing = [f for f in variant.a.levels if variant.a.levels[f] != variant.b.levels[f]]

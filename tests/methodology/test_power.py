@@ -10,16 +10,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from statsmodels.stats.power import NormalIndPower
+from statsmodels.stats.power import TTestIndPower
 
 from beyond_episode.ablations.study import load_study, study_names
-from beyond_episode.analysis.effects import Paired, bootstrap_interval, rng_for
+from beyond_episode.analysis.effects import Paired, score_interval
 from beyond_episode.analysis.power import (
-    bootstrap_error,
     bound_variance,
     epochs_needed,
     plan,
     power_of,
+    quantile,
     standard_error,
 )
 from beyond_episode.cli import main
@@ -35,46 +35,47 @@ def test_shipped_epochs_are_what_the_power_tool_asks_for(name: str) -> None:
     assert plan(study).epochs == study.epochs
 
 
-def test_one_stage_epochs_agree_with_statsmodels_normal_power() -> None:
-    """With an interval of the estimate's own SE and no item term, the plan is a one-sided
-    two-sample z-test of (effect - margin) at alpha / (2k): statsmodels' NormalIndPower gives
-    the same samples per condition."""
+def test_epochs_agree_with_statsmodels_t_test_power() -> None:
+    """The plan is a one-sided two-sample test of (effect - margin) at alpha / (2k) under the
+    bound variance: statsmodels' TTestIndPower asks for the same samples per condition (to
+    within two epochs: whole epochs, and degrees of freedom I (m - 1) here, 2 (n - 1) there)."""
     study = load_study("sandbagging_b6")
     p = plan(study)
     k, sd = len(study.variants), math.sqrt(bound_variance(study.min_effect))
-    nobs = NormalIndPower().solve_power(
+    nobs = TTestIndPower().solve_power(
         effect_size=(study.min_effect - study.margin) / sd, alpha=study.alpha / (2 * k), power=0.8,
         ratio=1.0, alternative="larger",
     )
-    assert p.items * (p.epochs_one_stage - 1) < nobs <= p.items * p.epochs_one_stage
-    assert p.power_one_stage(p.epochs_one_stage) >= 0.8 > p.power_one_stage(p.epochs_one_stage - 1)
-    # the analyzer's two-stage interval is wider, so it needs more
+    assert abs(p.samples - nobs) <= 2 * p.items
     assert p.power_at(p.epochs) >= 0.8 > p.power_at(p.epochs - 1)
-    assert p.epochs > p.epochs_one_stage
 
 
 def test_interval_width_model_matches_the_analyzer() -> None:
-    """The analyzer's bootstrap interval on simulated capability_preserver data is as wide as
-    the power model's two-stage SE predicts (within 12%), and wider than the estimate's SE."""
+    """The analyzer's effect interval on simulated capability_preserver data is as wide as the
+    power model says: 2 q SE with the decision model's variances, within 10%. Both conditions
+    are draws of the noisy side of the baseline variant (its other side is constant, and a
+    constant side adds the score interval's boundary width, which the model leaves out)."""
     study = load_study("sandbagging_b6")
     sim = StudySimulator(study, load_profile("capability_preserver"))
     cells = [c for c in sim.cells if c.variant == "baseline"]
-    var_sum = sum(
+    var_b = sum(
         c.p_act * float(c.acted_values**2 @ c.acted_probs) + (1 - c.p_act) * float(c.tried_values**2 @ c.tried_probs)
         - c.expected**2
         for c in cells
     ) / study.items  # the a side is constant: this is var_b (items are alike)
-    epochs, widths = 20, []
-    for rep in range(8):
-        frame = sim.draw(epochs, np.random.default_rng(rep))
-        a = frame[(frame["variant"] == "baseline") & (frame["role"] == "a")]
+    epochs, alpha, widths = 20, 0.05 / len(study.variants), []
+
+    def noisy_side(seed: int) -> tuple[np.ndarray, np.ndarray]:
+        frame = sim.draw(epochs, np.random.default_rng(seed))
         b = frame[(frame["variant"] == "baseline") & (frame["role"] == "b")]
-        pair = Paired.build(a["outcome"].to_numpy(), a["item"].to_numpy(), b["outcome"].to_numpy(), b["item"].to_numpy())
-        ((low, high),), _ = bootstrap_interval(pair, (0.05,), 4000, rng_for(rep), 10)
-        widths.append((high - low) / (2 * 1.96))
-    predicted = bootstrap_error(study.items, epochs, var_sum)
-    assert float(np.mean(widths)) == pytest.approx(predicted, rel=0.12)
-    assert predicted > 1.25 * standard_error(study.items, epochs, var_sum)
+        return b["outcome"].to_numpy(), b["item"].to_numpy()
+
+    for rep in range(8):
+        pair = Paired.build(*noisy_side(rep), *noisy_side(100 + rep))
+        ((low, high),) = score_interval(pair, (alpha,), 10)
+        widths.append(high - low)
+    predicted = 2 * quantile(0.05, len(study.variants), study.items, epochs) * standard_error(study.items, epochs, 2 * var_b)
+    assert float(np.mean(widths)) == pytest.approx(predicted, rel=0.10)
 
 
 def test_power_grows_with_epochs_items_and_effect() -> None:
@@ -83,9 +84,6 @@ def test_power_grows_with_epochs_items_and_effect() -> None:
     assert powers == sorted(powers) and powers[0] < 0.05 < 0.95 < powers[-1]
     assert power_of(0.3, epochs=10, **args) > power_of(0.2, epochs=10, **args)  # type: ignore[arg-type]
     assert epochs_needed(0.2, 0.1, 0.05, 19, 10, 0.8, 0.2) < epochs_needed(0.2, 0.1, 0.05, 19, 5, 0.8, 0.2)
-    # spread across items adds a floor that epochs cannot remove
-    with pytest.raises(BepError, match="use more items"):
-        epochs_needed(0.2, 0.1, 0.05, 19, 5, 0.8, 0.2, item_sd=0.2)
 
 
 def test_sd_from_a_pilot_lowers_the_epochs() -> None:

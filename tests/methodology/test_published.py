@@ -6,9 +6,10 @@ incentivised to do poorly, their difference, and a bootstrap p-value; significan
 
 Rebuilt here as one tidy table per model x block, analysed as a one-variant study (family
 sandbagging_qa, pair over ``trigger``: ``a`` = the consequence triggered by low scores, i.e.
-incentivised to do well; ``b`` = by high scores, incentivised to do poorly) at alpha = 0.01, so
-the analyzer's decision is "its 99% interval of the difference excludes 0" (k = 1, no
-adjustment).
+incentivised to do well; ``b`` = by high scores, incentivised to do poorly). The paper's test is
+one-sided at 0.01 (see *Sidedness*), so the analyzer runs at alpha = 0.02 and its decision is
+"the lower bound of its two-sided 98% interval of the difference is above 0", which is a
+one-sided test at 0.01 (k = 1, no adjustment).
 
 What the paper leaves unstated, and the choices made here:
 
@@ -33,19 +34,15 @@ What the paper leaves unstated, and the choices made here:
   even then.
 * **Sidedness.** The paper's p-values are one-sided (H1: accuracy is higher when incentivised
   to do well): o1 without a goal has a *negative* difference and p = 0.91, which a two-sided
-  test cannot give. The analyzer's intervals and permutation p-values are two-sided. At
-  alpha = 0.01 the decisions agree for all six cells; for opus-3 with a goal (one-sided
-  p = 0.004) the analyzer's bootstrap interval excludes 0 and its two-sided permutation p is
-  just above 0.01 (the one-sided value, half of it, is below), which is the one place where
-  sidedness matters.
+  test cannot give. Hence the one-sided decision above. Asked for a two-sided 99% interval,
+  the analyzer's decisions agree for five cells; opus-3 with a goal (one-sided p = 0.004) sits
+  at a two-sided 0.008-0.012 and its 99% interval just touches 0, which is the one place
+  where sidedness matters.
 * **The bootstrap's details** (resamples, percentile or otherwise, what was resampled) are not
-  given; the analyzer uses its own percentile bootstrap. opus-3 with a goal sits on the
-  boundary (one-sided p = 0.004 against the 0.005 tail of a two-sided 99% interval): the exact
-  bootstrap's 0.5% quantile of the rebuilt data is just above 0, but with the analyzer's
-  default replicates (4,000 at alpha = 0.01, 20 beyond each bound) the Monte Carlo error of
-  that quantile is as large as its distance from 0, and the interval excludes 0 for about 85%
-  of seeds. These tests therefore ask for 20,000 replicates (``n_boot``, the analyzer's cap),
-  with which it does for every seed tried.
+  given. The rebuilt data are fitted to the published p with the exact two-sample percentile
+  bootstrap; the analyzer's own interval for proportions is Newcombe's score interval with
+  effective trials, not a bootstrap, so agreement is a check of the decision, not of the
+  method.
 """
 
 from __future__ import annotations
@@ -62,7 +59,7 @@ from scipy import stats
 from beyond_episode.analysis import analyze
 from beyond_episode.analysis.results import VariantResult
 
-ROLLOUTS, QUESTIONS, ALPHA, REPLICATES = 50, 10, 0.01, 20_000
+ROLLOUTS, QUESTIONS, ALPHA = 50, 10, 0.01
 
 # (model, block): (accuracy when incentivised to do well, ... to do poorly, published p,
 # significant at 0.01 in the paper)
@@ -189,7 +186,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], V
     study = tmp_path_factory.mktemp("apollo") / "apollo_table6.yaml"
     study.write_text(STUDY)
     frame = pd.concat([table(m, b) for m, b in TABLE6], ignore_index=True)
-    report = analyze(frame, studies=[Path(study)], alpha=ALPHA, n_boot=REPLICATES)
+    report = analyze(frame, studies=[Path(study)], alpha=2 * ALPHA)
     return {(m, b): report.result("apollo_table6", f"{m} ({b})").variant("table6") for m, b in TABLE6}
 
 
@@ -212,11 +209,13 @@ def test_rebuilt_tables_match_the_published_statistics(cell: tuple[str, str]) ->
 
 @pytest.mark.parametrize("cell", list(TABLE6), ids=[f"{m}-{b}".replace(" ", "_") for m, b in TABLE6])
 def test_significance_decisions_match_the_paper(cell: tuple[str, str], results: dict[tuple[str, str], VariantResult]) -> None:
-    """The analyzer's decision at alpha = 0.01 (its 99% interval excludes 0) is the paper's."""
+    """The analyzer's one-sided decision at 0.01 (the lower bound of its 98% interval is above
+    0) is the paper's."""
     well, poorly, _, significant = TABLE6[cell]
     v = results[cell]
     assert v.effect == pytest.approx(well - poorly)
-    assert v.shows_effect is significant, (cell, v.interval, v.p_permutation)
+    assert v.interval is not None
+    assert (v.interval[0] > 0) is significant, (cell, v.interval, v.p_permutation)
     assert v.interval is not None and v.interval[0] <= well - poorly <= v.interval[1]
 
 
@@ -239,3 +238,18 @@ def test_permutation_p_values_agree_with_the_paper(cell: tuple[str, str], result
         # two-sided, as the analyzer reports it, the decision is the same except for opus-3
         # with a goal, whose one-sided p = 0.004 sits at a two-sided 0.008-0.012
         assert (two_sided < ALPHA) is significant, (cell, two_sided)
+
+
+def test_two_sided_decisions_differ_only_where_sidedness_matters(tmp_path: Path) -> None:
+    """With the analyzer's two-sided 99% intervals (alpha = 0.01 as a two-sided level) the
+    decisions are the paper's in five cells; opus-3 with a goal, one-sided p = 0.004, is the
+    one whose interval reaches 0."""
+    study = tmp_path / "apollo_table6.yaml"
+    study.write_text(STUDY)
+    frame = pd.concat([table(m, b) for m, b in TABLE6], ignore_index=True)
+    report = analyze(frame, studies=[study], alpha=ALPHA)
+    differ = {
+        cell for cell, (*_, significant) in TABLE6.items()
+        if report.result("apollo_table6", f"{cell[0]} ({cell[1]})").variant("table6").shows_effect is not significant
+    }
+    assert differ == {("opus-3", "with goal")}
