@@ -17,6 +17,7 @@ from . import coherence as coh
 from .effects import (
     Paired,
     bootstrap_interval,
+    effect_method,
     fisher_p,
     holm,
     permutation_p,
@@ -146,14 +147,13 @@ def analyze_study(
         if pair is None:
             continue
         result.effect = pair.effect
-        if scale is None:
+        result.interval_method = effect_method(study.outcome.type)
+        if result.interval_method == "bootstrap":
             (adj, unadj), reps = bootstrap_interval(
                 pair, (adjusted, level), n_boot, rng_for(seed, study.id, model, result.id, "bootstrap"), scale
             )
-            result.interval_method = "bootstrap"
         else:
-            (adj, unadj), reps = score_interval(pair, (adjusted, level), scale), 0
-            result.interval_method = "newcombe"
+            (adj, unadj), reps = score_interval(pair, (adjusted, level), int(scale or 1)), 0
         result.interval, result.interval_unadjusted, result.bootstrap_replicates = adj, unadj, reps
         result.p_permutation, result.p_method = permutation_p(
             pair, rng_for(seed, study.id, model, result.id, "permutation"), n_perm, scale

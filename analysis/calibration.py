@@ -55,6 +55,7 @@ from beyond_episode.subjects.profile import Profile, load_profile
 from beyond_episode.subjects.simulate import StudySimulator, profile_for_effect
 
 from .analyze import DEFAULT_BOOT, DEFAULT_PERM, analyze
+from .effects import EFFECT_METHODS, effect_method
 from .power import bound_variance, power_of
 from .verdicts import conclude, judge_all
 
@@ -483,21 +484,16 @@ def checks_for(cal: Calibration) -> list[Check]:
     k = len(study.variants)
     out = []
     for epochs in cal.settings["epochs"]:
-        nulls = [r for r in cal.rows if r.epochs == epochs and r.scenario.group == "profile" and r.scenario.null]
-        if nulls:
+        for group, name, named in (("profile", "shipped null profiles", True), ("stress", "stress scenarios", False)):
+            nulls = [r for r in cal.rows if r.epochs == epochs and r.scenario.group == group and r.scenario.null]
+            if not nulls:
+                continue
             pooled = _pooled(nulls, "false_beyond")
+            of = f" of {', '.join(r.scenario.label for r in nulls)}" if named else ""
             out.append(Check(
-                f"false 'beyond_episode' conclusions, shipped null profiles, {epochs} epochs",
+                f"false 'beyond_episode' conclusions, {name}, {epochs} epochs",
                 _bound_status(pooled, alpha, at_most=True),
-                f"{pooled.text(4)} over {pooled.n} replications of {', '.join(r.scenario.label for r in nulls)}; must be <= alpha = {alpha:g}",
-            ))
-        stress = [r for r in cal.rows if r.epochs == epochs and r.scenario.group == "stress" and r.scenario.null]
-        if stress:
-            pooled = _pooled(stress, "false_beyond")
-            out.append(Check(
-                f"false 'beyond_episode' conclusions, stress scenarios, {epochs} epochs",
-                _bound_status(pooled, alpha, at_most=True),
-                f"{pooled.text(4)} over {pooled.n} replications; must be <= alpha = {alpha:g}",
+                f"{pooled.text(4)} over {pooled.n} replications{of}; must be <= alpha = {alpha:g}",
             ))
         rows = [r for r in cal.rows if r.epochs == epochs]
         cov = _pooled(rows, "coverage")
@@ -678,7 +674,7 @@ def render_markdown(cal: Calibration) -> str:
         f"{st['replications']} replications per scenario and number of epochs ({st['power_replications']} per power-grid "
         f"cell, {st['replications']} at min_effect and the declared epochs); {st['items']} items; alpha = {alpha:g} over "
         f"k = {k} variants, so the verdict intervals are at 1 - alpha/k = {1 - alpha / k:.4f}; effect intervals: "
-        f"{'Newcombe score with effective trials' if s.outcome.type != 'mean' else 'bootstrap stratified by item'}; "
+        f"{EFFECT_METHODS[effect_method(s.outcome.type)]}; "
         f"analyzer options: bootstrap {st['bootstrap']} (mean outcomes only), permutations {st['permutations']}, "
         f"seed {st['seed']}. "
         f"{len(cal.records)} analyses in {cal.elapsed:.0f} s with {st['jobs']} process(es). "

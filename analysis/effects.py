@@ -41,6 +41,19 @@ PERM_BATCH = 1000
 STOP_HITS = 20
 
 
+EFFECT_METHODS = {
+    "newcombe": "Newcombe score with effective trials",
+    "bootstrap": "bootstrap stratified by item",
+}
+"""The effect-interval methods, by name, with the label the reports give them."""
+
+
+def effect_method(outcome_type: str) -> str:
+    """The effect-interval method of an outcome type: ``bootstrap`` for ``mean`` outcomes,
+    ``newcombe`` for rates (``binary``, ``proportion``)."""
+    return "bootstrap" if outcome_type == "mean" else "newcombe"
+
+
 def rng_for(*parts: object) -> np.random.Generator:
     """A generator seeded from a stable hash of the parts (study, model, variant, seed, ...)."""
     digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from .effects import EFFECT_METHODS, effect_method
 from .results import ConditionResult, Report, StudyResult, VariantResult
 
 VERDICT_KIND = "verdict"
@@ -160,18 +161,12 @@ def variants(report: Report) -> TableDoc:
             ] + [h.per_variant.get(v.id) or "no_prediction" for h in hyps]))
         notes = [
             f"a, b: {r.study.outcome.label} with {int(round(100 * (1 - r.alpha)))}% "
-            f"{_method_name(r)} intervals; effect intervals: {_effect_method(r)} at 1 − {r.alpha:g}/{r.k} "
+            f"{_method_name(r)} intervals; effect intervals: {EFFECT_METHODS[effect_method(r.study.outcome.type)]} at 1 − {r.alpha:g}/{r.k} "
             f"= {1 - r.alpha_adjusted:.4f}; * the interval excludes 0; margin {r.study.margin:g}.",
             f"conclusion: {r.conclusion}",
         ]
         sections.append(Section(f"{_model_title(r)}: variants", columns, rows, notes, r.study.id))
     return TableDoc("variants", "Variation table", sections, [VERDICT_LEGEND])
-
-
-def _effect_method(r: StudyResult) -> str:
-    if r.study.outcome.type == "mean":
-        return "bootstrap stratified by item"
-    return "Newcombe score with effective trials"
 
 
 def _method_name(r: StudyResult) -> str:
