@@ -94,6 +94,7 @@ class Study:
     id: str
     description: str
     family: str
+    """The family's name (the ``name`` in its ``family.yaml``)."""
     path: Path
     outcome: Outcome
     margin: float
@@ -104,6 +105,10 @@ class Study:
     min_effect: float
     variants: Mapping[str, Variant]
     hypotheses: Mapping[str, Hypothesis]
+    family_path: Path = Path()
+    """The folder of the family this study was validated against (absolute). Load the family
+    with ``load_family(study.family_path)`` to use exactly that folder, never a shipped one of
+    the same name."""
 
     def conditions(self, variants: list[str] | None = None) -> list[Condition]:
         """Every condition of the chosen variants (all by default), ``a`` before ``b``."""
@@ -221,7 +226,7 @@ def _parse_study(spec: LineMap, path: Path) -> Study:
         raise BepError(f"{where(path, spec, 'study')}: study id '{study_id}' must be snake_case")
     family_name = _field(spec, "family", path, str)
     try:
-        family = load_family(family_name)
+        family = load_family(_family_ref(family_name, path))
     except BepError as err:
         raise BepError(f"{where(path, spec, 'family')}: {err}") from None
 
@@ -363,4 +368,19 @@ def _parse_study(spec: LineMap, path: Path) -> Study:
         min_effect=_number(spec, "min_effect", path, 0.2, 0.0, 1e9),
         variants=variants,
         hypotheses=hypotheses,
+        family_path=family.path.resolve(),
     )
+
+
+def _family_ref(value: str, study_file: Path) -> str | Path:
+    """A study's ``family:``: a shipped family's name, or a folder path (or its ``family.yaml``).
+
+    A value with a path separator, or starting with ``.`` or ``~``, is a path; a relative path
+    resolves against the folder of the study file, not the working directory.
+    """
+    if "/" not in value and "\\" not in value and not value.startswith((".", "~")):
+        return value
+    folder = Path(value).expanduser()
+    if not folder.is_absolute():
+        folder = study_file.resolve().parent / folder
+    return folder
