@@ -1,13 +1,21 @@
-"""YAML loading that remembers the line of every mapping key, for one-line errors that point at it."""
+"""Strict reading of the suite's input files, and YAML that remembers the line of every key.
+
+Every input file (study, family spec, template, item bank) must be UTF-8 text. Binary junk,
+Latin-1 or UTF-16 bytes and YAML that the safe loader rejects become a one-line
+:class:`BepError` naming the file and, where known, the line or byte offset.
+"""
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from beyond_episode.errors import BepError
+
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 
 
 class LineMap(dict):
@@ -31,10 +39,14 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
     result.line = node.start_mark.line + 1
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if key in result:
+        try:
+            known = key in result
+        except TypeError:
             raise BepError(
-                f"{Path(str(loader.name)).name}:{key_node.start_mark.line + 1}: duplicate key '{key}'"
-            )
+                f"{loader.name}:{key_node.start_mark.line + 1}: a mapping key must be a plain value"
+            ) from None
+        if known:
+            raise BepError(f"{loader.name}:{key_node.start_mark.line + 1}: duplicate key '{key}'")
         result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = key_node.start_mark.line + 1
     return result
@@ -43,21 +55,60 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def load_yaml(path: Path) -> Any:
-    """Load one YAML file; a syntax error becomes a one-line :class:`BepError` naming file and line."""
+def read_text(path: Path) -> str:
+    """The text of a UTF-8 file (a UTF-8 byte-order mark is allowed); anything else is a one-line error."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise BepError(f"{path}: is a folder, not a file") from None
     except OSError as err:
-        raise BepError(f"{path}: cannot read file ({err.strerror})") from None
-    loader = _Loader(text)
-    loader.name = str(path)
+        raise BepError(f"{path}: cannot read file ({err.strerror or err})") from None
+    if data.startswith(_UTF16_BOMS):
+        raise BepError(f"{path}: file is UTF-16 or UTF-32 text; save it as UTF-8")
     try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        kind = "binary data" if b"\x00" in data[:4096] else "not UTF-8 text (Latin-1?)"
+        raise BepError(
+            f"{path}:{line}: {kind}: byte 0x{data[err.start]:02x} at offset {err.start} "
+            "is not UTF-8; save the file as UTF-8"
+        ) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        if len(data) >= 2 and data[1::2].count(0) + data[0::2].count(0) >= len(data) // 2 - 1:
+            raise BepError(f"{path}: file looks like UTF-16 text without a byte-order mark; save it as UTF-8")
+        line = text.count("\n", 0, nul) + 1
+        raise BepError(f"{path}:{line}: binary data: NUL byte at offset {nul}; not a text file")
+    return text
+
+
+def load_yaml(path: Path) -> Any:
+    """Load one YAML file; bad bytes or syntax become a one-line :class:`BepError` naming file and line."""
+    text = read_text(path)
+    loader: _Loader | None = None
+    try:
+        loader = _Loader(text)
+        loader.name = str(path)
         return loader.get_single_data()
     except yaml.MarkedYAMLError as err:
-        line = err.problem_mark.line + 1 if err.problem_mark else "?"
-        raise BepError(f"{path}:{line}: invalid YAML: {err.problem}") from None
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else "?"
+        problem = err.problem or err.context or "syntax error"
+        raise BepError(f"{path}:{line}: invalid YAML: {problem}") from None
+    except yaml.reader.ReaderError as err:
+        line = text.count("\n", 0, err.position) + 1
+        raise BepError(
+            f"{path}:{line}: invalid YAML: control character #x{err.character:04x} "
+            f"at offset {err.position}; is this a text file?"
+        ) from None
+    except yaml.YAMLError as err:
+        raise BepError(f"{path}: invalid YAML: {err}") from None
+    except RecursionError:
+        raise BepError(f"{path}: invalid YAML: nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def where(path: Path, node: Any, key: Any = None) -> str:
