@@ -7,29 +7,48 @@ exactly one factor; the variant's effect is ``outcome(a) - outcome(b)``, and stu
 for every variant, the sign of its effect: ``+`` (effect > margin), ``0`` (|effect| <= margin),
 ``-`` (effect < -margin) or ``?`` (no prediction). Every problem is a one-line :class:`BepError`
 naming the file, the line and the field.
+
+The outcome must be one the family declares in its ``family.yaml`` (its type and trials are
+taken from there, and a study that states them must agree). Numbers must make sense for it:
+``margin`` in [0, 1) for a proportion or binary outcome and positive for a mean, ``min_effect``
+above ``margin`` (and at most 1 for a proportion or binary outcome), ``alpha`` in (0, 0.5], and
+``epochs``, ``quick_epochs`` and ``items`` integers in [1, 100000] with ``quick_epochs <= epochs``.
+
+``family:`` is a shipped family's name or a path to a family folder; a relative path resolves
+against the folder of the study file. ``Study.family_path`` is the folder it was checked against.
 """
 
 from __future__ import annotations
 
+import difflib
+import math
+import os
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from beyond_episode.errors import BepError
 from beyond_episode.paths import ablations_dir
-from beyond_episode.prompts.family import Family, load_family
+from beyond_episode.prompts.family import (
+    OUTCOME_TYPES,
+    Family,
+    OutcomeType,
+    folder_stamp,
+    is_path_ref,
+    load_family,
+)
 from beyond_episode.yamlio import LineMap, load_yaml, where
 
 Sign = Literal["+", "0", "-", "?"]
 Kind = Literal["instruction_following", "in_episode", "beyond_episode"]
-OutcomeType = Literal["binary", "proportion", "mean"]
 SIGNS: tuple[str, ...] = ("+", "0", "-", "?")
 KINDS: tuple[str, ...] = ("instruction_following", "in_episode", "beyond_episode")
-OUTCOME_TYPES: tuple[str, ...] = ("binary", "proportion", "mean")
 ROLES: tuple[str, str] = ("a", "b")
+MAX_COUNT = 100_000
+"""The largest ``epochs``, ``quick_epochs``, ``items`` or ``trials`` a study may ask for."""
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -133,27 +152,54 @@ def study_names() -> list[str]:
 
 
 def study_path(name_or_path: str | Path) -> Path:
-    """The file of a shipped study name, or the given path."""
-    candidate = Path(name_or_path)
-    if candidate.suffix in (".yaml", ".yml"):
+    """The file of a shipped study name, or the given path (never a shipped study of the same id).
+
+    A :class:`~pathlib.Path`, or a string ending in ``.yaml``/``.yml`` or holding a path
+    separator, is a file; any other string is the name of a shipped study.
+    """
+    if is_path_ref(name_or_path):
+        candidate = Path(name_or_path).expanduser()
+        if candidate.is_dir():
+            raise BepError(f"study file '{candidate}' is a folder, not a study file")
         if not candidate.is_file():
             raise BepError(f"study file '{candidate}' not found")
         return candidate
     shipped = ablations_dir() / f"{name_or_path}.yaml"
-    if shipped.is_file():
+    if _ID.match(str(name_or_path)) and shipped.is_file():
         return shipped
     raise BepError(f"unknown study '{name_or_path}' (shipped studies: {', '.join(study_names())})")
 
 
+_Stamp = tuple[int, int]
+_CACHE: OrderedDict[str, tuple[_Stamp, tuple[tuple[str, int, int], ...], Study]] = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def _file_stamp(path: Path) -> _Stamp:
+    info = os.stat(path)
+    return (info.st_size, info.st_mtime_ns)
+
+
 def load_study(name_or_path: str | Path) -> Study:
-    """Load and validate a study by shipped name or path."""
+    """Load and validate a study by shipped name or path.
+
+    The result is cached by the study file's size and modification time and by its family
+    folder's files, so a study or family edited in a long-lived process is read again.
+    """
     path = study_path(name_or_path)
-    return _load_study(str(path.resolve()), path.stat().st_mtime_ns)
+    key, stamp = str(path.resolve()), _file_stamp(path)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] == stamp and folder_stamp(hit[2].family_path) == hit[1]:
+        _CACHE.move_to_end(key)
+        return hit[2]
+    study = _read_study(Path(key))
+    _CACHE[key] = (stamp, folder_stamp(study.family_path), study)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return study
 
 
-@lru_cache(maxsize=64)
-def _load_study(path_str: str, _mtime: int) -> Study:
-    path = Path(path_str)
+def _read_study(path: Path) -> Study:
     spec = load_yaml(path)
     if not isinstance(spec, LineMap):
         raise BepError(f"{path}: a study file must be a mapping")
@@ -176,18 +222,106 @@ def _field(spec: LineMap, key: str, path: Path, kind: type | tuple[type, ...]) -
     return value
 
 
-def _number(spec: LineMap, key: str, path: Path, default: float, lo: float, hi: float) -> float:
+def _real(spec: LineMap, key: str, path: Path, default: float) -> float:
     value = spec.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        raise BepError(f"{where(path, spec, key)}: field '{key}' must be a number in [{lo}, {hi}]")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise BepError(f"{where(path, spec, key)}: field '{key}' must be a finite number, got {value!r}")
     return float(value)
 
 
 def _integer(spec: LineMap, key: str, path: Path, default: int) -> int:
     value = spec.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise BepError(f"{where(path, spec, key)}: field '{key}' must be a positive integer")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COUNT:
+        raise BepError(
+            f"{where(path, spec, key)}: field '{key}' must be an integer in [1, {MAX_COUNT}], got {value!r}"
+        )
     return value
+
+
+@dataclass(frozen=True)
+class _Settings:
+    margin: float
+    alpha: float
+    min_effect: float
+    epochs: int
+    quick_epochs: int
+    items: int
+
+
+def _settings(spec: LineMap, path: Path, outcome: Outcome) -> _Settings:
+    """The study's numbers, each checked against the range that makes sense for the outcome."""
+    margin = _real(spec, "margin", path, 0.1)
+    bounded = outcome.type != "mean"
+    if bounded and not 0 <= margin < 1:
+        raise BepError(
+            f"{where(path, spec, 'margin')}: field 'margin' must be in [0, 1) for a {outcome.type} "
+            f"outcome, got {margin:g}"
+        )
+    if not bounded and margin <= 0:
+        raise BepError(
+            f"{where(path, spec, 'margin')}: field 'margin' must be positive for a mean outcome, got {margin:g}"
+        )
+    min_effect = _real(spec, "min_effect", path, 0.2)
+    if min_effect <= margin:
+        raise BepError(
+            f"{where(path, spec, 'min_effect')}: field 'min_effect' ({min_effect:g}) must be greater "
+            f"than margin ({margin:g})"
+        )
+    if bounded and min_effect > 1:
+        raise BepError(
+            f"{where(path, spec, 'min_effect')}: field 'min_effect' must be at most 1 for a "
+            f"{outcome.type} outcome, got {min_effect:g}"
+        )
+    alpha = _real(spec, "alpha", path, 0.05)
+    if not 0 < alpha <= 0.5:
+        raise BepError(f"{where(path, spec, 'alpha')}: field 'alpha' must be in (0, 0.5], got {alpha:g}")
+    epochs = _integer(spec, "epochs", path, 20)
+    quick = _integer(spec, "quick_epochs", path, min(4, epochs))
+    if quick > epochs:
+        raise BepError(
+            f"{where(path, spec, 'quick_epochs')}: field 'quick_epochs' ({quick}) must not exceed "
+            f"epochs ({epochs})"
+        )
+    items = _integer(spec, "items", path, 5)
+    return _Settings(margin, alpha, min_effect, epochs, quick, items)
+
+
+def _outcome(spec: LineMap, path: Path, family: Family) -> Outcome:
+    """The study's outcome: one its family declares, with the declared type and trials."""
+    node = _field(spec, "outcome", path, dict)
+    extra = set(node) - {"name", "type", "label", "trials"}
+    if extra:
+        key = sorted(extra)[0]
+        raise BepError(f"{where(path, node, key)}: unknown field '{key}' in outcome")
+    name = _field(node, "name", path, str)
+    declared = family.outcomes.get(name)
+    if declared is None:
+        close = difflib.get_close_matches(name, list(family.outcomes), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise BepError(
+            f"{where(path, node, 'name')}: outcome '{name}' is not one family '{family.name}' declares "
+            f"(declared: {', '.join(family.outcomes)}){hint}"
+        )
+    o_type = node.get("type", declared.type)
+    if o_type not in OUTCOME_TYPES:
+        raise BepError(
+            f"{where(path, node, 'type')}: outcome type '{o_type}' must be one of {', '.join(OUTCOME_TYPES)}"
+        )
+    if o_type != declared.type:
+        raise BepError(
+            f"{where(path, node, 'type')}: outcome '{name}' is a {o_type} here but family "
+            f"'{family.name}' declares it {declared.type}"
+        )
+    trials = declared.trials or 1
+    if "trials" in node:
+        given = _integer(node, "trials", path, trials)
+        if given != trials:
+            what = f"{declared.trials} trials" if declared.trials else "no trials (not a proportion)"
+            raise BepError(
+                f"{where(path, node, 'trials')}: outcome '{name}' has {given} trials here but family "
+                f"'{family.name}' declares {what}"
+            )
+    return Outcome(name=name, type=o_type, label=str(node.get("label", name)), trials=trials)
 
 
 def _check_levels(family: Family, levels: Any, path: Path, node: Any, key: str) -> dict[str, str]:
@@ -230,19 +364,8 @@ def _parse_study(spec: LineMap, path: Path) -> Study:
     except BepError as err:
         raise BepError(f"{where(path, spec, 'family')}: {err}") from None
 
-    outcome_spec = _field(spec, "outcome", path, dict)
-    o_name = _field(outcome_spec, "name", path, str)
-    o_type = outcome_spec.get("type", "proportion")
-    if o_type not in OUTCOME_TYPES:
-        raise BepError(
-            f"{where(path, outcome_spec, 'type')}: outcome type '{o_type}' must be one of {', '.join(OUTCOME_TYPES)}"
-        )
-    outcome = Outcome(
-        name=o_name,
-        type=o_type,
-        label=str(outcome_spec.get("label", o_name)),
-        trials=_integer(outcome_spec, "trials", path, 1),
-    )
+    outcome = _outcome(spec, path, family)
+    settings = _settings(spec, path, outcome)
 
     defaults = family.resolve(_check_levels(family, spec.get("defaults"), path, spec, "defaults"))
     default_pair = (
@@ -360,12 +483,12 @@ def _parse_study(spec: LineMap, path: Path) -> Study:
         family=family.name,
         path=path,
         outcome=outcome,
-        margin=_number(spec, "margin", path, 0.1, 0.0, 1e9),
-        alpha=_number(spec, "alpha", path, 0.05, 1e-6, 0.5),
-        epochs=_integer(spec, "epochs", path, 20),
-        quick_epochs=_integer(spec, "quick_epochs", path, 4),
-        items=_integer(spec, "items", path, 5),
-        min_effect=_number(spec, "min_effect", path, 0.2, 0.0, 1e9),
+        margin=settings.margin,
+        alpha=settings.alpha,
+        epochs=settings.epochs,
+        quick_epochs=settings.quick_epochs,
+        items=settings.items,
+        min_effect=settings.min_effect,
         variants=variants,
         hypotheses=hypotheses,
         family_path=family.path.resolve(),

@@ -4,27 +4,51 @@ A family is one folder holding ``family.yaml`` and Jinja2 templates. The spec na
 templates by role (``system``, ``user``, ``followup``), the files of the simulated
 environment, and the factors: for each factor its levels, and for each level the template
 variables it sets. Rendering uses Jinja2's sandboxed environment with ``StrictUndefined``;
-a missing variable or an unknown level is a one-line :class:`BepError`.
+a missing variable or an unknown level is a one-line :class:`BepError`, and so is a template
+the sandbox blocks or one that fails while rendering.
+
+The spec also declares the family's outcomes: every key of the score value its scorer emits,
+with its type (``proportion``, ``binary`` or ``mean``) and, for a proportion, its number of 0/1
+trials per sample. A study may only use a declared outcome.
+
+``load_family`` takes a shipped family's name or a folder path. Loaded families are cached by
+the names, sizes and modification times of the folder's files, so an edited family is reloaded.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from beyond_episode.errors import BepError
 from beyond_episode.paths import prompts_dir
-from beyond_episode.yamlio import LineMap, load_yaml, where
+from beyond_episode.yamlio import LineMap, load_yaml, read_text, where
 
 TEMPLATE_ROLES = ("system", "user", "followup")
+OutcomeType = Literal["binary", "proportion", "mean"]
+OUTCOME_TYPES: tuple[str, ...] = ("binary", "proportion", "mean")
+MAX_TRIALS = 100_000
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class DeclaredOutcome:
+    """An outcome a family's scorer emits: a key of its score value."""
+
+    name: str
+    type: OutcomeType
+    trials: int | None = None
+    """For ``proportion``: the 0/1 trials per sample (e.g. 10 questions); ``None`` otherwise."""
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +111,8 @@ class Family:
     preview: Mapping[str, Any]
     calls_per_sample: int = 5
     """Estimated model calls per sample (agent turns plus follow-up), for run plans."""
+    outcomes: Mapping[str, DeclaredOutcome] = field(default_factory=dict)
+    """The outcomes the family's scorer emits, by name."""
 
     def resolve(self, levels: Mapping[str, str], *, source: str = "levels") -> dict[str, str]:
         """Complete ``levels`` with the family defaults; unknown factors or levels are errors."""
@@ -115,14 +141,23 @@ class Family:
         return values
 
     def render(
-        self, levels: Mapping[str, str], context: Mapping[str, Any] | None = None
+        self,
+        levels: Mapping[str, str],
+        context: Mapping[str, Any] | None = None,
+        *,
+        condition: str | None = None,
     ) -> Rendered:
-        """Render every template for ``levels`` (defaults filled in) and per-sample ``context``."""
+        """Render every template for ``levels`` (defaults filled in) and per-sample ``context``.
+
+        Any failure while rendering is a one-line :class:`BepError` naming the family, the
+        template and ``condition`` (by default the levels that differ from the defaults).
+        """
         resolved = self.resolve(levels)
+        label = condition or self.describe(resolved)
         values = self.variables(resolved)
         values.update(self.preview if context is None else context)
-        texts = {role: self._render(file, values) for role, file in self.templates.items()}
-        files = {name: self._render(file, values) for name, file in self.files.items()}
+        texts = {role: self._render(file, values, label) for role, file in self.templates.items()}
+        files = {name: self._render(file, values, label) for name, file in self.files.items()}
         return Rendered(
             system=texts.get("system", ""),
             user=texts.get("user", ""),
@@ -130,22 +165,35 @@ class Family:
             files=files,
         )
 
-    def _render(self, template_file: str, values: Mapping[str, Any]) -> str:
-        env = _environment(str(self.path))
+    def describe(self, levels: Mapping[str, str]) -> str:
+        """``factor=level`` for each level that differs from the defaults (``default levels`` if none)."""
+        changed = [f"{f}={v}" for f, v in levels.items() if self.defaults.get(f) != v]
+        return ", ".join(changed) if changed else "default levels"
+
+    def _render(self, template_file: str, values: Mapping[str, Any], condition: str) -> str:
+        env = _environment(str(self.path), folder_stamp(self.path))
+        at = f"family '{self.name}', template {template_file} ({condition})"
         try:
             template = env.get_template(template_file)
             return template.render(**values).strip() + "\n"
         except jinja2.UndefinedError as err:
             name = _undefined_name(str(err))
-            raise BepError(
-                f"family '{self.name}', template {template_file}: undefined variable '{name}'"
-            ) from None
+            raise BepError(f"{at}: undefined variable '{name}'") from None
         except jinja2.TemplateSyntaxError as err:
+            source = err.name or template_file
             raise BepError(
-                f"family '{self.name}', template {template_file}:{err.lineno}: {err.message}"
+                f"family '{self.name}', template {source}:{err.lineno} ({condition}): {err.message}"
             ) from None
-        except jinja2.TemplateNotFound:
-            raise BepError(f"family '{self.name}': template file {template_file} not found") from None
+        except jinja2.TemplateNotFound as err:
+            raise BepError(f"{at}: template file {err.name or template_file} not found") from None
+        except SecurityError as err:
+            raise BepError(f"{at}: blocked by the template sandbox: {err}") from None
+        except UnicodeDecodeError as err:
+            raise BepError(f"{at}: a template is not UTF-8 text (byte offset {err.start})") from None
+        except RecursionError:
+            raise BepError(f"{at}: rendering failed: recursion too deep") from None
+        except Exception as err:  # noqa: BLE001 - any failure of user template code is bad input
+            raise BepError(f"{at}: rendering failed: {type(err).__name__}: {err}") from None
 
 
 def _undefined_name(message: str) -> str:
@@ -155,8 +203,8 @@ def _undefined_name(message: str) -> str:
     return match.group(1) if match else message
 
 
-@cache
-def _environment(folder: str) -> SandboxedEnvironment:
+@lru_cache(maxsize=32)
+def _environment(folder: str, _stamp: tuple[tuple[str, int, int], ...]) -> SandboxedEnvironment:
     return SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(folder),
         undefined=jinja2.StrictUndefined,
@@ -172,25 +220,84 @@ def family_names() -> list[str]:
     return sorted(p.parent.name for p in prompts_dir().glob("*/family.yaml"))
 
 
+def folder_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """The name, size and modification time of every file in a family folder (a cache key)."""
+    stamp: list[tuple[str, int, int]] = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+        for name in sorted(names):
+            try:
+                info = os.stat(os.path.join(root, name))
+            except OSError:
+                continue
+            stamp.append((os.path.relpath(os.path.join(root, name), folder), info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
+
+
+def is_path_ref(value: str | Path) -> bool:
+    """Whether a family or study reference is a path rather than a shipped name."""
+    if isinstance(value, Path):
+        return True
+    return (
+        "/" in value
+        or os.sep in value
+        or (os.altsep is not None and os.altsep in value)
+        or value.startswith((".", "~"))
+        or value.endswith((".yaml", ".yml"))
+    )
+
+
+def family_folder(name_or_path: str | Path) -> Path:
+    """The folder of a family: a shipped family's name, or a folder (or its ``family.yaml``).
+
+    A :class:`~pathlib.Path`, or a string with a path separator (or starting with ``.``), is
+    always a folder, never a shipped family of the same name. A bare name is a shipped family;
+    if no shipped family has that name, a folder of that name in the working directory is used.
+    """
+    if is_path_ref(name_or_path):
+        candidate = Path(name_or_path).expanduser()
+        if candidate.name == "family.yaml":
+            candidate = candidate.parent
+        if not candidate.exists():
+            raise BepError(f"family folder '{name_or_path}' not found")
+        if not (candidate / "family.yaml").is_file():
+            raise BepError(f"{candidate}: not a family folder (it has no family.yaml)")
+        return candidate.resolve()
+    name = str(name_or_path)
+    shipped = prompts_dir() / name
+    if _NAME.match(name) and (shipped / "family.yaml").is_file():
+        return shipped.resolve()
+    local = Path(name)
+    if (local / "family.yaml").is_file():
+        return local.resolve()
+    raise BepError(f"unknown family '{name}' (shipped families: {', '.join(family_names())})")
+
+
+_CACHE: OrderedDict[str, tuple[tuple[tuple[str, int, int], ...], Family]] = OrderedDict()
+_CACHE_SIZE = 64
+
+
 def load_family(name_or_path: str | Path) -> Family:
-    """Load a family by shipped name, or from a folder (or its ``family.yaml``)."""
-    return _load_family(str(name_or_path))
+    """Load a family by shipped name, or from a folder (or its ``family.yaml``); see :func:`family_folder`.
+
+    The result is cached by the folder's file names, sizes and modification times: a family
+    edited in a long-lived process is read again.
+    """
+    folder = family_folder(name_or_path)
+    key, stamp = str(folder), folder_stamp(folder)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] == stamp:
+        _CACHE.move_to_end(key)
+        return hit[1]
+    family = _read_family(folder)
+    _CACHE[key] = (stamp, family)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return family
 
 
-@lru_cache(maxsize=64)
-def _load_family(name_or_path: str) -> Family:
-    candidate = Path(name_or_path)
-    if candidate.name == "family.yaml":
-        candidate = candidate.parent
-    if not (candidate / "family.yaml").is_file():
-        shipped = prompts_dir() / name_or_path
-        if (shipped / "family.yaml").is_file():
-            candidate = shipped
-        else:
-            raise BepError(
-                f"unknown family '{name_or_path}' (shipped families: {', '.join(family_names())})"
-            )
-    spec_path = candidate / "family.yaml"
+def _read_family(folder: Path) -> Family:
+    spec_path = folder / "family.yaml"
     spec = load_yaml(spec_path)
     if not isinstance(spec, LineMap):
         raise BepError(f"{spec_path}: a family spec must be a mapping")
@@ -207,7 +314,10 @@ def _require(spec: Mapping[str, Any], key: str, kind: type, path: Path) -> Any:
 
 
 def _parse_family(spec: LineMap, path: Path) -> Family:
-    known = {"name", "description", "templates", "files", "factors", "preview", "calls_per_sample"}
+    known = {
+        "name", "description", "templates", "files", "factors", "preview", "calls_per_sample",
+        "outcomes",
+    }
     for key in spec:
         if key not in known:
             raise BepError(f"{where(path, spec, key)}: unknown field '{key}' in family spec")
@@ -223,15 +333,17 @@ def _parse_family(spec: LineMap, path: Path) -> Family:
                 f"{where(path, templates, role)}: unknown template role '{role}' "
                 f"(roles: {', '.join(TEMPLATE_ROLES)})"
             )
-        if not (path.parent / str(file)).is_file():
-            raise BepError(f"{where(path, templates, role)}: template file '{file}' not found")
+        _check_template(path, templates, role, file)
     for role in ("system", "user"):
         if role not in templates:
             raise BepError(f"{where(path, templates)}: templates must include '{role}'")
     files = spec.get("files") or {}
+    if not isinstance(files, dict):
+        raise BepError(f"{where(path, spec, 'files')}: field 'files' must be a mapping of file name: template")
     for file_name, file in files.items():
-        if not (path.parent / str(file)).is_file():
-            raise BepError(f"{where(path, files, file_name)}: template file '{file}' not found")
+        _check_template(path, files, file_name, file)
+    for included in sorted(path.parent.glob("*.j2")):
+        read_text(included)  # included templates too: UTF-8 text or a one-line error
     factors_spec = _require(spec, "factors", dict, path)
     factors: dict[str, Factor] = {}
     defaults: dict[str, str] = {}
@@ -268,6 +380,9 @@ def _parse_family(spec: LineMap, path: Path) -> Family:
             str(factor_name), str(factor_spec.get("description", "")), levels
         )
     preview = spec.get("preview") or {}
+    if not isinstance(preview, dict):
+        raise BepError(f"{where(path, spec, 'preview')}: field 'preview' must be a mapping of template variables")
+    outcomes = _parse_outcomes(spec, path)
     calls = spec.get("calls_per_sample", 5)
     if isinstance(calls, bool) or not isinstance(calls, int) or calls < 1:
         raise BepError(f"{where(path, spec, 'calls_per_sample')}: 'calls_per_sample' must be a positive integer")
@@ -281,7 +396,56 @@ def _parse_family(spec: LineMap, path: Path) -> Family:
         files={str(k): str(v) for k, v in files.items()},
         preview=dict(preview),
         calls_per_sample=calls,
+        outcomes=outcomes,
     )
+
+
+def _check_template(path: Path, node: Any, key: Any, file: Any) -> None:
+    """A template named in the spec: a UTF-8 file inside the family folder."""
+    loc = where(path, node, key)
+    if not isinstance(file, str) or not file:
+        raise BepError(f"{loc}: template '{key}' must be a file name")
+    target = path.parent / file
+    if Path(file).is_absolute() or ".." in Path(file).parts:
+        raise BepError(f"{loc}: template file '{file}' must be inside the family folder")
+    if not target.is_file():
+        raise BepError(f"{loc}: template file '{file}' not found")
+    read_text(target)
+
+
+def _parse_outcomes(spec: LineMap, path: Path) -> dict[str, DeclaredOutcome]:
+    """The ``outcomes`` a family declares: ``name: {type, trials, description}``."""
+    node = _require(spec, "outcomes", dict, path)
+    if not node:
+        raise BepError(f"{where(path, spec, 'outcomes')}: a family must declare at least one outcome")
+    outcomes: dict[str, DeclaredOutcome] = {}
+    for name, ospec in node.items():
+        loc = where(path, node, name)
+        if not _NAME.match(str(name)):
+            raise BepError(f"{loc}: outcome name '{name}' must be snake_case")
+        if not isinstance(ospec, dict):
+            raise BepError(f"{loc}: outcome '{name}' must be a mapping with 'type'")
+        extra = set(ospec) - {"type", "trials", "description"}
+        if extra:
+            raise BepError(f"{where(path, ospec, sorted(extra)[0])}: unknown field '{sorted(extra)[0]}' in outcome '{name}'")
+        otype = ospec.get("type")
+        if otype not in OUTCOME_TYPES:
+            raise BepError(
+                f"{where(path, ospec, 'type')}: outcome '{name}' needs type one of {', '.join(OUTCOME_TYPES)}"
+            )
+        trials = ospec.get("trials")
+        if otype == "proportion":
+            if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= MAX_TRIALS:
+                raise BepError(
+                    f"{where(path, ospec, 'trials')}: proportion outcome '{name}' needs 'trials', "
+                    f"an integer in [1, {MAX_TRIALS}]"
+                )
+        elif trials is not None:
+            raise BepError(f"{where(path, ospec, 'trials')}: 'trials' applies only to proportion outcomes")
+        outcomes[str(name)] = DeclaredOutcome(
+            str(name), otype, trials, " ".join(str(ospec.get("description", "")).split())
+        )
+    return outcomes
 
 
 def validate_family(family: Family) -> None:
