@@ -14,7 +14,8 @@ from beyond_episode import __version__
 from beyond_episode.errors import BepError
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("beyond_episode.runner", "run a study across models as an Inspect eval-set, then report"),
+    "run": ("beyond_episode.run_cmd", "run a study across models as an Inspect eval-set, then report"),
+    "rescore": ("beyond_episode.rescore", "re-classify existing logs with a grader, writing new logs"),
     "report": ("beyond_episode.analysis.report_cmd", "analyze Inspect logs or a tidy table"),
     "validate": ("beyond_episode.validate", "check families and studies"),
     "diff": ("beyond_episode.prompts.diff", "show two conditions' rendered prompts and their diff"),

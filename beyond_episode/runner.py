@@ -1,26 +1,42 @@
-"""``bep run``: run studies across models as one Inspect eval-set, then write the report.
+"""Run studies across models as one Inspect eval-set, then write the report (``bep run``).
 
 Under the hood this is Inspect's own ``eval_set``: logs, retries, resumption, ``inspect view``
 and the progress display work as Inspect users expect. Running the same command again with
-the same log directory completes what is missing and re-does nothing that is complete.
+the same log directory completes what is missing, retries samples that errored, runs again
+what an edited prompt changed, and re-does nothing that is complete.
+
+The library entry is :func:`run_study` with a :class:`RunOptions`; ``bep run`` only parses.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from beyond_episode.ablations.study import Study, load_study, study_names
 from beyond_episode.errors import BepError
 from beyond_episode.prompts.family import load_family
-from beyond_episode.subjects.profile import profile_names
+from beyond_episode.run_options import SUBJECT_PREFIX, RunOptions
+from beyond_episode.run_record import (
+    Tally,
+    TaskKey,
+    describe_attempt,
+    record_attempt,
+    resolve_parts,
+    supersede_stale_logs,
+    tally,
+)
 
 DEFAULT_RUNS_DIR = Path("bep-runs")
-SUBJECT_PREFIX = "subject/"
+
+__all__ = [
+    "DEFAULT_RUNS_DIR", "SUBJECT_PREFIX", "Plan", "PlannedStudy", "RunOptions", "RunResult",
+    "build_tasks", "make_plan", "run_plan", "run_study", "task_function", "units_of",
+    "write_study_report",
+]
 
 
 @dataclass(frozen=True)
@@ -36,6 +52,11 @@ class PlannedStudy:
     def samples_per_model(self) -> int:
         return self.conditions * self.items * self.epochs
 
+    def samples_run(self, limit: int | None) -> int:
+        """Samples per model with ``limit`` (per epoch) applied."""
+        per_epoch = self.conditions * self.items
+        return (min(per_epoch, limit) if limit else per_epoch) * self.epochs
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -45,20 +66,11 @@ class Plan:
 
     @property
     def samples(self) -> int:
-        per_model = sum(
-            min(p.conditions * p.items, self.limit) * p.epochs if self.limit else p.samples_per_model
-            for p in self.studies
-        )
-        return per_model * len(self.models)
+        return sum(p.samples_run(self.limit) for p in self.studies) * len(self.models)
 
     @property
     def model_calls(self) -> int:
-        per_model = sum(
-            (min(p.conditions * p.items, self.limit) if self.limit else p.conditions * p.items)
-            * p.epochs
-            * p.calls_per_sample
-            for p in self.studies
-        )
+        per_model = sum(p.samples_run(self.limit) * p.calls_per_sample for p in self.studies)
         return per_model * len(self.models)
 
     def describe(self) -> str:
@@ -75,44 +87,30 @@ class Plan:
         return "\n".join(lines)
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("studies", nargs="+", metavar="STUDY", help="study names or study files, or 'all'")
-    parser.add_argument(
-        "--model", "-m", action="append", default=None,
-        help="any Inspect model, repeatable (default: every shipped reference subject, subject/<profile>)",
-    )
-    epochs = parser.add_mutually_exclusive_group()
-    epochs.add_argument("--epochs", type=int, help="epochs per condition and item (default: each study's quick_epochs)")
-    epochs.add_argument("--full", action="store_true", help="run the epochs each study declares for publication")
-    parser.add_argument("--items", type=int, help="items per condition (default: each study's items)")
-    parser.add_argument("--variants", help="comma-separated variant ids (a subset of a single study)")
-    parser.add_argument("--limit", type=int, help="at most this many samples per study (per epoch)")
-    parser.add_argument("--log-dir", type=Path, help="eval-set log directory (default: bep-runs/<name>/logs)")
-    parser.add_argument("--out", type=Path, help="report directory (default: next to the log directory)")
-    parser.add_argument("--no-report", action="store_true", help="run only; write no report")
-    parser.add_argument("--dry-run", action="store_true", help="print the plan and exit")
-    parser.add_argument("--alpha", type=float, help="study-wide error rate for the report")
-    inspect = parser.add_argument_group("passed to Inspect")
-    inspect.add_argument("--max-connections", type=int)
-    inspect.add_argument("--max-samples", type=int)
-    inspect.add_argument("--max-tasks", type=int)
-    inspect.add_argument("--temperature", type=float)
-    inspect.add_argument("--max-tokens", type=int)
-    inspect.add_argument("--seed", type=int)
-    inspect.add_argument("--retry-attempts", type=int, help="eval-set retries of failed tasks")
-    inspect.add_argument("--fail-on-error", type=float, help="fail a task when this share of samples errors")
-    inspect.add_argument("--model-role", action="append", default=[], metavar="ROLE=MODEL", help="e.g. grader=openai/gpt-4o")
-    inspect.add_argument("-M", dest="model_args", action="append", default=[], metavar="KEY=VALUE", help="model argument")
-    inspect.add_argument("--model-base-url", help="base URL of the model's API")
-    inspect.add_argument("--display", choices=["full", "conversation", "rich", "plain", "log", "none"])
-    parser.add_argument(
-        "--jobs", type=int, default=1,
-        help="run the plan in this many processes, each an eval-set in LOG_DIR/part-N (default: 1)",
-    )
+@dataclass
+class RunResult:
+    """What a run did: whether every task completed, and the samples of this attempt."""
+
+    complete: bool
+    log_dir: Path
+    tally: Tally
+    before: Tally
+    attempt: int
+    report_dir: Path | None = None
+    verdicts: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
-def _studies(names: list[str]) -> list[Study]:
-    chosen = study_names() if names == ["all"] else names
+def _as_options(options: RunOptions | argparse.Namespace) -> RunOptions:
+    if isinstance(options, RunOptions):
+        return options
+    from beyond_episode.run_cmd import options_from_args
+
+    return options_from_args(options)
+
+
+def _studies(names: tuple[str, ...]) -> list[Study]:
+    chosen = study_names() if list(names) == ["all"] else list(names)
     if "all" in chosen:
         raise BepError("'all' cannot be combined with study names")
     studies = [load_study(n) for n in chosen]
@@ -122,47 +120,32 @@ def _studies(names: list[str]) -> list[Study]:
     return studies
 
 
-def _positive(name: str, value: int | None) -> None:
-    if value is not None and value < 1:
-        raise BepError(f"--{name} must be a positive integer, got {value}")
-
-
-def make_plan(args: argparse.Namespace) -> Plan:
-    """The studies, conditions, epochs and models a ``bep run`` invocation will run."""
-    for name in ("epochs", "items", "limit", "jobs"):
-        _positive(name, getattr(args, name))
-    studies = _studies(list(args.studies))
-    variants = [v.strip() for v in args.variants.split(",") if v.strip()] if args.variants else None
+def make_plan(options: RunOptions | argparse.Namespace) -> Plan:
+    """The studies, conditions, epochs and models a run will run."""
+    options = _as_options(options)
+    options.check()
+    studies = _studies(options.studies)
+    variants = list(options.variants) or None
     if variants and len(studies) != 1:
         raise BepError("--variants selects variants of a single study")
     planned = []
     for study in studies:
-        conditions = len(study.conditions(variants))
-        epochs = args.epochs or (study.epochs if args.full else study.quick_epochs)
+        epochs = options.epochs or (study.epochs if options.full else study.quick_epochs)
         planned.append(
             PlannedStudy(
                 study=study,
                 variants=variants,
-                conditions=conditions,
-                items=args.items or study.items,
+                conditions=len(study.conditions(variants)),
+                items=options.items or study.items,
                 epochs=epochs,
-                calls_per_sample=load_family(study.family).calls_per_sample,
+                calls_per_sample=_family_of(study).calls_per_sample,
             )
         )
-    models = args.model or [f"{SUBJECT_PREFIX}{p}" for p in profile_names()]
-    return Plan(planned, models, args.limit)
+    return Plan(planned, options.model_names, options.limit)
 
 
-def _key_values(pairs: list[str], flag: str) -> dict[str, Any]:
-    import yaml
-
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise BepError(f"{flag} takes KEY=VALUE, got '{pair}'")
-        key, value = pair.split("=", 1)
-        out[key.strip()] = yaml.safe_load(value)
-    return out
+def _family_of(study: Study) -> Any:
+    return load_family(study.family_path if study.family_path != Path() else study.family)
 
 
 def task_function(family: str) -> Any:
@@ -187,18 +170,23 @@ def units_of(plan: Plan) -> list[Unit]:
     return [(p, model) for p in plan.studies for model in plan.models]
 
 
+def task_args(p: PlannedStudy) -> dict[str, Any]:
+    """The task arguments of a planned study (plain values, as eval-set requires)."""
+    args: dict[str, Any] = {"study": str(p.study.path) if _is_file(p.study) else p.study.id}
+    if p.variants:
+        args["variant"] = ",".join(p.variants)
+    if p.items != p.study.items:
+        args["items"] = p.items
+    return args
+
+
 def build_tasks(units: list[Unit], models: dict[str, Any] | None = None) -> list[Any]:
     """One fresh Inspect task per (study, model), bound to its model and epochs."""
     from inspect_ai import task_with
 
     tasks = []
     for p, model in units:
-        task_args: dict[str, Any] = {"study": str(p.study.path) if _is_file(p.study) else p.study.id}
-        if p.variants:
-            task_args["variant"] = ",".join(p.variants)
-        if p.items != p.study.items:
-            task_args["items"] = p.items
-        task = task_function(p.study.family)(**task_args)
+        task = task_function(p.study.family)(**task_args(p))
         tasks.append(task_with(task, model=(models or {}).get(model, model), epochs=p.epochs))
     return tasks
 
@@ -209,79 +197,21 @@ def _is_file(study: Study) -> bool:
     return study.path.resolve().parent != ablations_dir().resolve()
 
 
-def default_dirs(args: argparse.Namespace, plan: Plan) -> tuple[Path, Path]:
-    name = "all" if list(args.studies) == ["all"] else "+".join(p.study.id for p in plan.studies)
-    log_dir = args.log_dir or DEFAULT_RUNS_DIR / name / "logs"
-    out = args.out or log_dir.parent / "report"
+def default_dirs(options: RunOptions | argparse.Namespace, plan: Plan) -> tuple[Path, Path]:
+    options = _as_options(options)
+    name = "all" if list(options.studies) == ["all"] else "+".join(p.study.id for p in plan.studies)
+    log_dir = options.log_dir or DEFAULT_RUNS_DIR / name / "logs"
+    out = options.out or log_dir.parent / "report"
     return log_dir, out
 
 
-RUN_FILE = "bep-run.json"
-_EVAL_OPTIONS = (
-    "max_connections", "max_samples", "max_tasks", "temperature", "max_tokens", "seed",
-    "retry_attempts", "fail_on_error", "display",
-)
-
-
-def eval_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The eval-set options a ``bep run`` invocation passes to Inspect."""
-    options = {k: getattr(args, k) for k in _EVAL_OPTIONS if getattr(args, k, None) is not None}
-    roles = _key_values(args.model_role, "--model-role")
-    if roles:
-        options["model_roles"] = {k: str(v) for k, v in roles.items()}
-    return options
-
-
-def model_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Arguments for constructing each model (``-M`` and ``--model-base-url``)."""
-    options = _key_values(args.model_args, "-M")
-    if args.model_base_url:
-        options["base_url"] = args.model_base_url
-    return options
-
-
-def partition(units: list[Unit], jobs: int) -> list[list[Unit]]:
-    """Split the (study, model) units into ``jobs`` parts of about equal model calls."""
-    parts: list[list[Unit]] = [[] for _ in range(jobs)]
-    loads = [0] * jobs
-    for unit in sorted(units, key=lambda u: -u[0].samples_per_model * u[0].calls_per_sample):
-        i = loads.index(min(loads))
-        parts[i].append(unit)
-        loads[i] += unit[0].samples_per_model * unit[0].calls_per_sample
-    return [part for part in parts if part]
-
-
-def _unit_key(unit: Unit) -> list[str]:
-    return [unit[0].study.id, unit[1]]
-
-
-def resolve_parts(log_dir: Path, units: list[Unit], jobs: int) -> list[list[Unit]]:
-    """The parts to run: those recorded in the log directory by an earlier run, or new ones.
-
-    A log directory keeps the partition of its first run, so that resuming with another
-    ``--jobs`` neither loses nor duplicates samples.
-    """
-    record = log_dir / RUN_FILE
-    by_key = {tuple(_unit_key(u)): u for u in units}
-    if record.is_file():
-        recorded = json.loads(record.read_text())["parts"]
-        keys = {tuple(k) for part in recorded for k in part}
-        if keys != set(by_key):
-            raise BepError(
-                f"log directory {log_dir} holds a different run (other studies or models); use another --log-dir"
-            )
-        return [[by_key[tuple(k)] for k in part] for part in recorded]
-    if jobs > 1 and any(log_dir.glob("*.eval")):
-        raise BepError(f"log directory {log_dir} was filled by a run without --jobs; resume it without --jobs")
-    parts = partition(units, jobs) if jobs > 1 else [units]
-    if len(parts) > 1:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        record.write_text(json.dumps({"parts": [[_unit_key(u) for u in part] for part in parts]}, indent=1))
-    return parts
-
-
 def run_units(
-    units: list[Unit], log_dir: Path, options: dict[str, Any], model_args: dict[str, Any], limit: int | None
+    units: list[Unit],
+    log_dir: Path,
+    options: dict[str, Any],
+    model_args: dict[str, Any],
+    limit: int | None,
+    archive: Path | None = None,
 ) -> bool:
     """Run (or resume) one eval-set over these units; True when every task completed."""
     from inspect_ai import eval_set
@@ -291,6 +221,17 @@ def run_units(
 
     models = {m: get_model(m, **model_args) for m in dict.fromkeys(m for _, m in units)}
     tasks = build_tasks(units, models)
+    keys = [
+        TaskKey(task.name, str(models[m]), task_args(p), str(task.version))
+        for (p, m), task in zip(units, tasks, strict=True)
+    ]
+    moved = supersede_stale_logs(log_dir, keys, archive)
+    if moved:
+        print(
+            f"{len(moved)} log(s) in {log_dir} were made from an earlier version of the prompts; "
+            f"moved to {moved[0].parent} so that old and new samples are never pooled."
+        )
+        sys.stdout.flush()
     options = {**options}
     if all(m.startswith(SUBJECT_PREFIX) for m in models):
         # Offline subjects are CPU-bound: skip the live-view event buffer and flush less often.
@@ -301,42 +242,60 @@ def run_units(
     return bool(success)
 
 
-def run_plan(plan: Plan, log_dir: Path, args: argparse.Namespace) -> bool:
-    """Run (or resume) the plan, in ``--jobs`` processes; True when every task completed."""
-    options, model_args = eval_options(args), model_options(args)
-    parts = resolve_parts(log_dir, units_of(plan), getattr(args, "jobs", 1) or 1)
+def run_plan(plan: Plan, log_dir: Path, options: RunOptions | argparse.Namespace) -> bool:
+    """Run (or resume) the plan, in ``jobs`` processes; True when every task completed."""
+    options = _as_options(options)
+    eval_options, model_args = options.eval_options(), options.model_kwargs()
+    parts = resolve_parts(log_dir, units_of(plan), options.jobs, _unit_key, _unit_load)
+    archive = log_dir.parent / f"{log_dir.name}-superseded"
     if len(parts) == 1:
-        return run_units(parts[0], log_dir, options, model_args, plan.limit)
+        return run_units(parts[0], log_dir, eval_options, model_args, plan.limit, archive)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    options.setdefault("display", "plain")
+    eval_options.setdefault("display", "plain")
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(len(parts), mp_context=context) as pool:
         futures = [
-            pool.submit(run_units, part, log_dir / f"part-{k}", options, model_args, plan.limit)
+            pool.submit(
+                run_units, part, log_dir / f"part-{k}", eval_options, model_args, plan.limit, archive / f"part-{k}"
+            )
             for k, part in enumerate(parts, start=1)
         ]
         return all(f.result() for f in futures)
 
 
-def run(args: argparse.Namespace) -> int:
-    plan = make_plan(args)
-    print(plan.describe())
-    if args.dry_run:
-        return 0
-    log_dir, out = default_dirs(args, plan)
-    print(f"Logs: {log_dir}")
+def _unit_key(unit: Unit) -> list[str]:
+    return [unit[0].study.id, unit[1]]
+
+
+def _unit_load(unit: Unit) -> int:
+    return unit[0].samples_per_model * unit[0].calls_per_sample
+
+
+def run_study(options: RunOptions, plan: Plan | None = None) -> RunResult:
+    """Run (or resume) a plan into its log directory and write the report.
+
+    Errored samples fail their log once every sample has run, so Inspect's eval-set retries
+    them (``retry_attempts`` times now, and again on every later run into the same directory);
+    each run appends its tally of samples to the directory's run record.
+    """
+    plan = plan or make_plan(options)
+    log_dir, out = default_dirs(options, plan)
+    before = tally(log_dir)
+    complete = run_plan(plan, log_dir, options)
+    after = tally(log_dir)
+    attempt = record_attempt(log_dir, after, before, options)
+    print(describe_attempt(attempt, after, before))
     sys.stdout.flush()
-    complete = run_plan(plan, log_dir, args)
-    if not complete:
-        print(f"Some tasks did not complete; run the same command again to resume (logs in {log_dir}).")
-    if args.no_report:
-        return 0 if complete else 1
-    study_files = [p.study.path for p in plan.studies]
-    print(write_study_report(log_dir, out, alpha=args.alpha, note=_epochs_note(plan), study_files=study_files))
-    print(f"Report: {out / 'report.md'}")
-    return 0 if complete else 1
+    result = RunResult(complete=complete, log_dir=log_dir, tally=after, before=before, attempt=attempt)
+    if not options.no_report:
+        study_files = [p.study.path for p in plan.studies]
+        result.verdicts = write_study_report(
+            log_dir, out, alpha=options.alpha, note=_epochs_note(plan), study_files=study_files
+        )
+        result.report_dir = out
+    return result
 
 
 def write_study_report(
