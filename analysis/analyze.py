@@ -14,6 +14,8 @@ from beyond_episode.ablations.study import Study
 from beyond_episode.errors import BepError
 
 from . import coherence as coh
+from . import exclusions as exc
+from .audits import agreements, awareness_counts
 from .effects import (
     Paired,
     bootstrap_interval,
@@ -74,6 +76,7 @@ def _condition(
         values = np.empty(0)
         items = np.empty(0, dtype=object)
         errored = unscored = total = 0
+        reasons: dict[str, int] = {}
     else:
         status = part["status"].astype(str).to_numpy()
         ok = status == "ok"
@@ -82,8 +85,26 @@ def _condition(
         errored = int((status == "error").sum())
         unscored = int((status == "unscored").sum())
         total = len(part)
+        reasons = _reasons(part, status)
     est = estimate(values, study.outcome, alpha, method)
-    return ConditionResult(variant, role, dict(levels), total, errored, unscored, est), values, items
+    aware, aware_n = awareness_counts(part)
+    cond = ConditionResult(variant, role, dict(levels), total, errored, unscored, est,
+                           exclusions=reasons, aware=aware, aware_n=aware_n)
+    return cond, values, items
+
+
+def _reasons(part: pd.DataFrame, status: np.ndarray) -> dict[str, int]:
+    """Excluded samples by reason, most frequent first (``error`` for errored samples)."""
+    failed = status != "ok"
+    if not failed.any():
+        return {}
+    if "exclusion" in part.columns:
+        reasons = part["exclusion"].astype("string").to_numpy(dtype=object)[failed]
+        reasons = np.where(pd.isna(reasons), np.where(status[failed] == "error", "error", "no_score"), reasons)
+    else:
+        reasons = np.where(status[failed] == "error", "error", "no_score")
+    counts = Counter(str(r) for r in reasons)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _check_values(values: np.ndarray, study: Study, where: str) -> None:
@@ -176,6 +197,10 @@ def analyze_study(
 
     result_obj = StudyResult(study, model, level, k, variants, hypotheses, code, reasons, notes=notes)
     scored = frame[frame["status"].astype(str) == "ok"]
+    exc.selective_exclusion(result_obj)
+    exc.awareness_difference(result_obj)
+    exc.worst_case(result_obj, exc.outcome_range(result_obj, scored["outcome"].to_numpy(dtype=float)))
+    result_obj.agreement = agreements(frame, level)
     if not scored.empty:
         with_factors, factor_cols = _factor_frame(scored, study)
         reference = {f"factor_{f}": lvl for f, lvl in reference_levels(study).items()}
@@ -205,12 +230,15 @@ def analyze(
     n_boot: int = DEFAULT_BOOT,
     n_perm: int = DEFAULT_PERM,
     seed: int = 0,
+    allow_unknown: bool = False,
 ) -> Report:
     """Analyse a tidy frame, or read Inspect logs / tidy tables from paths and analyse them.
 
     ``studies`` gives study files not shipped with the package (a list of paths or a mapping of
     study id to path). ``alpha`` overrides every study's alpha. ``interval`` is the method of
-    the per-condition rate intervals (``wilson``, ``jeffreys`` or ``beta``).
+    the per-condition rate intervals (``wilson``, ``jeffreys`` or ``beta``). Tidy tables read
+    from files are strict; ``allow_unknown`` drops their unknown studies, variants and roles and
+    duplicated sample keys with a count in the notes instead of raising.
     """
     if interval not in METHODS:
         raise BepError(f"unknown interval method '{interval}' (choose from {', '.join(METHODS)})")
@@ -222,7 +250,7 @@ def analyze(
     if isinstance(data, pd.DataFrame):
         frame = normalise(data) if "status" not in data.columns or data["status"].dtype != "category" else data
     else:
-        frame = read_inputs([data] if isinstance(data, (str, Path)) else data, catalog)
+        frame = read_inputs([data] if isinstance(data, (str, Path)) else data, catalog, allow_unknown=allow_unknown)
     notes = notes_of(frame)
     results = []
     for study_id in sorted(frame["study"].astype(str).unique()):

@@ -33,13 +33,31 @@ import pandas as pd
 from beyond_episode.errors import BepError
 
 from .studies import StudyCatalog, as_catalog
+from .tidy import (
+    LABEL_PREFIXES,
+    REQUIRED,
+    STATUSES,
+    label_columns,
+    normalise,
+    notes_of,
+    read_tidy,
+    with_notes,
+)
+from .versions import LogSpan, keep_newest_versions
 
-REQUIRED = ("study", "variant", "role", "model", "item", "epoch", "outcome")
-OPTIONAL = ("actions", "status", "sample_id", "log", "detail")
-STATUSES = ("ok", "error", "unscored")
+__all__ = [
+    "REQUIRED",
+    "STATUSES",
+    "find_logs",
+    "normalise",
+    "notes_of",
+    "read_inputs",
+    "read_logs",
+    "read_tidy",
+]
+
 TIDY_SUFFIXES = (".csv", ".parquet", ".pq")
 LOG_SUFFIXES = (".eval", ".json")
-_NOTES = "notes"
 
 if sys.version_info < (3, 14):
     # Inspect writes .eval logs with zstd compression; on Python < 3.14 its dependency
@@ -48,129 +66,6 @@ if sys.version_info < (3, 14):
         importlib.import_module("zipfile_zstd")
     except ImportError:  # then every log goes through Inspect's own reader
         pass
-
-
-def notes_of(frame: pd.DataFrame) -> list[str]:
-    """Notes the readers attached to a tidy frame (samples ignored, duplicates dropped, ...)."""
-    return list(frame.attrs.get(_NOTES, []))
-
-
-def _with_notes(frame: pd.DataFrame, notes: Iterable[str]) -> pd.DataFrame:
-    frame.attrs[_NOTES] = list(notes)
-    return frame
-
-
-# --------------------------------------------------------------------------- tidy tables
-
-
-def read_tidy(path: str | Path) -> pd.DataFrame:
-    """Read a tidy CSV or Parquet table and check it (one-line :class:`BepError` on bad input)."""
-    path = Path(path)
-    if not path.is_file():
-        raise BepError(f"tidy table '{path}' not found")
-    try:
-        if path.suffix.lower() == ".csv":
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-        elif path.suffix.lower() in (".parquet", ".pq"):
-            raw = pd.read_parquet(path)
-        else:
-            raise BepError(f"'{path}': a tidy table must be .csv or .parquet")
-    except BepError:
-        raise
-    except Exception as err:  # noqa: BLE001 - any parser failure is bad input
-        raise BepError(f"cannot read tidy table '{path}': {type(err).__name__}: {err}") from None
-    return normalise(raw, source=str(path))
-
-
-def _blank(series: pd.Series) -> pd.Series:
-    text = series.astype("string").str.strip()
-    return text.isna() | (text == "") | text.str.lower().isin(["nan", "na", "none", "null"])
-
-
-def normalise(frame: pd.DataFrame, source: str = "data") -> pd.DataFrame:
-    """Check a tidy frame and bring it to the canonical column types.
-
-    Required columns: ``study, variant, role, model, item, epoch, outcome``. Optional:
-    ``actions``, ``status`` (ok|error|unscored; by default ``ok`` when the outcome is a number
-    and ``unscored`` when it is empty), ``sample_id``, ``log``, ``detail`` and ``factor_*``.
-    """
-    notes = notes_of(frame)
-    missing = [c for c in REQUIRED if c not in frame.columns]
-    if missing:
-        raise BepError(f"{source}: missing required column(s) {', '.join(missing)} (required: {', '.join(REQUIRED)})")
-    if len(frame) == 0:
-        raise BepError(f"{source}: the table has no rows")
-    out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
-    for col in ("study", "variant", "role", "model", "item"):
-        values = frame[col].reset_index(drop=True)
-        blank = _blank(values)
-        if blank.any():
-            row = int(np.flatnonzero(blank.to_numpy())[0])
-            raise BepError(f"{source}: row {row + 1} has an empty '{col}'")
-        out[col] = values.astype(str).str.strip()
-    bad_role = ~out["role"].isin(["a", "b"])
-    if bad_role.any():
-        row = int(np.flatnonzero(bad_role.to_numpy())[0])
-        raise BepError(f"{source}: row {row + 1} has role '{out['role'].iloc[row]}' (must be 'a' or 'b')")
-
-    epoch = pd.to_numeric(frame["epoch"].reset_index(drop=True), errors="coerce")
-    if epoch.isna().any() or (epoch % 1 != 0).any():
-        row = int(np.flatnonzero((epoch.isna() | (epoch % 1 != 0)).to_numpy())[0])
-        raise BepError(f"{source}: row {row + 1} has epoch '{frame['epoch'].iloc[row]}' (must be an integer)")
-    out["epoch"] = epoch.astype("int64")
-
-    out["outcome"] = _numeric(frame["outcome"], "outcome", source)
-    out["actions"] = (
-        _numeric(frame["actions"], "actions", source) if "actions" in frame.columns else np.nan
-    )
-
-    if "status" in frame.columns:
-        status = frame["status"].reset_index(drop=True).astype("string").str.strip().str.lower()
-        status = status.mask(_blank(status), pd.NA)
-        bad = status.notna() & ~status.isin(STATUSES)
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise BepError(
-                f"{source}: row {row + 1} has status '{status.iloc[row]}' (must be one of {', '.join(STATUSES)})"
-            )
-    else:
-        status = pd.Series(pd.NA, index=out.index, dtype="string")
-    has_outcome = out["outcome"].notna()
-    status = status.fillna(pd.Series(np.where(has_outcome, "ok", "unscored"), index=out.index))
-    ok_without = (status == "ok") & ~has_outcome
-    if ok_without.any():
-        notes.append(
-            f"{source}: {int(ok_without.sum())} row(s) with status 'ok' but no outcome counted as unscored"
-        )
-        status = status.mask(ok_without, "unscored")
-    failed_with = (status != "ok") & has_outcome
-    out.loc[failed_with.to_numpy(), "outcome"] = np.nan
-    out["status"] = pd.Categorical(status.astype(str), categories=list(STATUSES))
-
-    for col in ("sample_id", "log", "detail"):
-        if col in frame.columns:
-            values = frame[col].reset_index(drop=True)
-            out[col] = values.astype("string").mask(_blank(values), pd.NA)
-        else:
-            out[col] = pd.Series(pd.NA, index=out.index, dtype="string")
-    for col in frame.columns:
-        if str(col).startswith("factor_"):
-            values = frame[col].reset_index(drop=True)
-            out[str(col)] = values.astype("string").mask(_blank(values), pd.NA)
-    for col in ("study", "variant", "role", "model", "item"):
-        out[col] = out[col].astype("category")
-    return _with_notes(out, notes)
-
-
-def _numeric(series: pd.Series, name: str, source: str) -> pd.Series:
-    series = series.reset_index(drop=True)
-    blank = _blank(series) if series.dtype == object or str(series.dtype).startswith("str") else series.isna()
-    values = pd.to_numeric(series.where(~blank, None), errors="coerce").astype("float64")
-    bad = values.isna() & ~blank
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise BepError(f"{source}: row {row + 1} has {name} '{series.iloc[row]}' (must be a number or empty)")
-    return values.where(np.isfinite(values))
 
 
 # --------------------------------------------------------------------------- inspect logs
@@ -239,12 +134,17 @@ def _api_summaries(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         raise BepError(f"cannot read Inspect log '{path}': {type(err).__name__}: {err}") from None
     header = {
         "status": head.status,
-        "eval": {"model": head.eval.model, "task": head.eval.task},
+        "eval": {
+            "model": head.eval.model,
+            "task": head.eval.task,
+            "task_version": head.eval.task_version,
+            "created": head.eval.created,
+        },
     }
     rows = []
     for s in summaries:
         scores = {
-            name: {"value": score.value} for name, score in (s.scores or {}).items()
+            name: {"value": score.value, "metadata": score.metadata} for name, score in (s.scores or {}).items()
         }
         rows.append(
             {"id": s.id, "epoch": s.epoch, "metadata": s.metadata, "scores": scores, "error": s.error}
@@ -268,10 +168,14 @@ def _to_float(value: Any) -> float:
     return math.nan
 
 
-def _score(scores: Mapping[str, Any] | None, outcome: str) -> tuple[float, float, str | None]:
-    """(outcome, actions, why-unscored) from a summary's scores."""
+_Scored = tuple[float, float, float, "str | None", "Mapping[str, Any] | None"]
+
+
+def _score(scores: Mapping[str, Any] | None, outcome: str) -> _Scored:
+    """(outcome, actions, eval_aware, why-unscored, the score's metadata) from a summary's scores."""
+    nan = math.nan
     if not scores:
-        return math.nan, math.nan, "no score"
+        return nan, nan, nan, "no score", None
     fallback: Any = None
     for entry in scores.values():
         value = entry.get("value") if isinstance(entry, Mapping) else None
@@ -279,22 +183,27 @@ def _score(scores: Mapping[str, Any] | None, outcome: str) -> tuple[float, float
             if outcome in value:
                 out = _to_float(value[outcome])
                 if math.isinf(out):
-                    out = math.nan
+                    out = nan
                 actions = _to_float(value.get("actions"))
-                return out, actions, None if out == out else f"{outcome} is NaN"
+                aware = _to_float(value.get("eval_aware"))
+                meta = entry.get("metadata")
+                return out, actions, aware, None if out == out else f"{outcome} is NaN", meta or None
         elif fallback is None:
             fallback = value
     if fallback is not None and len(scores) == 1:
         out = _to_float(fallback)
-        return out, math.nan, None if out == out else "score is not a number"
-    return math.nan, math.nan, f"no '{outcome}' in the score"
+        entry = next(iter(scores.values()))
+        meta = entry.get("metadata") if isinstance(entry, Mapping) else None
+        return out, nan, nan, None if out == out else "score is not a number", meta or None
+    return nan, nan, nan, f"no '{outcome}' in the score", None
 
 
 class _Columns:
     """The tidy columns of every log read so far, kept compact: strings as integer codes into
-    shared tables, numbers in typed arrays. Each log's summaries are dropped once appended."""
+    shared tables, numbers in typed arrays, classifier labels as sparse (row, code) pairs.
+    Each log's summaries are dropped once appended."""
 
-    STRINGS = ("study", "variant", "role", "model", "item", "status", "log", "sample_id", "detail")
+    STRINGS = ("study", "variant", "role", "model", "item", "status", "log", "sample_id", "detail", "exclusion")
 
     def __init__(self) -> None:
         self.tables: dict[str, dict[str | None, int]] = {name: {} for name in self.STRINGS}
@@ -302,14 +211,21 @@ class _Columns:
         self.epoch = array("q")
         self.outcome = array("d")
         self.actions = array("d")
+        self.eval_aware = array("d")
         self.levels: dict[tuple[str, str, str], dict[str, str]] = {}
+        self.labels: dict[str, tuple[array, list[str]]] = {}
+        """Label column -> (rows that carry it, their labels); only columns that occur."""
+        self.spans: list[LogSpan] = []
 
     def __len__(self) -> int:
         return len(self.epoch)
 
-    def add_log(self, summaries: Sequence[Mapping[str, Any]], model: str, path: Path, catalog: StudyCatalog) -> int:
+    def add_log(self, summaries: Sequence[Mapping[str, Any]], header: Mapping[str, Any], path: Path,
+                catalog: StudyCatalog) -> int:
         """Append one log's samples (a plain loop: it runs per sample); returns the foreign ones."""
         tables, codes = self.tables, self.codes
+        spec = header.get("eval") or {}
+        model = str(spec.get("model", "unknown"))
 
         def coder(name: str) -> Any:
             table, out = tables[name], codes[name]
@@ -324,7 +240,8 @@ class _Columns:
 
         add = {name: coder(name) for name in self.STRINGS}
         add_study, add_variant, add_role, add_item = add["study"], add["variant"], add["role"], add["item"]
-        add_status, add_id, add_detail = add["status"], add["sample_id"], add["detail"]
+        add_status, add_id, add_detail, add_exclusion = add["status"], add["sample_id"], add["detail"], add["exclusion"]
+        labels = self.labels
         outcome_names: dict[str, str] = {}
         foreign = 0
         nan = math.nan
@@ -345,10 +262,24 @@ class _Columns:
                 name = outcome_names[study] = catalog.get(study).outcome.name
             error = s.get("error")
             detail: str | None
+            exclusion: str | None = None
             if error:
-                outcome, actions, status, detail = nan, nan, "error", str(error).splitlines()[0][:200]
+                outcome, actions, aware, status, detail = nan, nan, nan, "error", str(error).splitlines()[0][:200]
             else:
-                outcome, actions, why = _score(s.get("scores"), name)
+                outcome, actions, aware, why, score_meta = _score(s.get("scores"), name)
+                if score_meta:
+                    reason = score_meta.get("exclusion")
+                    if reason is not None and str(reason).strip():
+                        exclusion = why = str(reason).strip()
+                        outcome = nan
+                    row = len(self)
+                    for key, label in score_meta.items():
+                        if key[:6] == "label_" and key.startswith(LABEL_PREFIXES) and label is not None:
+                            found = labels.get(key)
+                            if found is None:
+                                found = labels[key] = (array("q"), [])
+                            found[0].append(row)
+                            found[1].append(str(label))
                 status, detail = ("ok", None) if why is None else ("unscored", why)
             variant, role = str(variant), str(role)
             add_study(study)
@@ -358,9 +289,11 @@ class _Columns:
             add_status(status)
             add_id(str(s.get("id")))
             add_detail(detail)
+            add_exclusion(exclusion)
             self.epoch.append(int(s.get("epoch", 1)))
             self.outcome.append(outcome)
             self.actions.append(actions)
+            self.eval_aware.append(aware)
             condition = (study, variant, role)
             if condition not in self.levels:
                 # a condition's factor levels are fixed, so they are read once per condition
@@ -369,6 +302,8 @@ class _Columns:
         for name, value in (("model", model), ("log", path.name)):
             code = tables[name].setdefault(value, len(tables[name]))
             codes[name].extend(array("i", [code]) * added)
+        version = spec.get("task_version")
+        self.spans.append(LogSpan(path.name, added, "" if version is None else str(version), str(spec.get("created") or "")))
         return foreign
 
     def frame(self) -> pd.DataFrame:
@@ -386,6 +321,14 @@ class _Columns:
         columns["epoch"] = np.frombuffer(self.epoch, dtype=np.int64)
         columns["outcome"] = np.frombuffer(self.outcome, dtype=np.float64)
         columns["actions"] = np.frombuffer(self.actions, dtype=np.float64)
+        columns["eval_aware"] = np.frombuffer(self.eval_aware, dtype=np.float64)
+        for key in sorted(self.labels):
+            rows, values = self.labels[key]
+            cats = sorted(set(values))
+            lookup = {v: i for i, v in enumerate(cats)}
+            label_codes = np.full(len(self), -1, dtype=np.int32)
+            label_codes[np.frombuffer(rows, dtype=np.int64)] = [lookup[v] for v in values]
+            columns[key] = pd.Categorical.from_codes(label_codes, categories=cats)
         frame = pd.DataFrame(columns)
         keys = sorted({k for found in self.levels.values() for k in found})
         if keys:
@@ -407,8 +350,13 @@ def read_logs(
     """Read Inspect logs into the tidy table, one row per sample (summaries only).
 
     The outcome of a sample is the key named by its study's ``outcome.name`` in the value of
-    its score; ``actions`` is the ``actions`` key. Samples with ``error`` set are kept with
-    status ``error``; a missing or NaN outcome gives status ``unscored``.
+    its score; ``actions`` and ``eval_aware`` are keys of that value too. Samples with ``error``
+    set are kept with status ``error``; a missing or NaN outcome, or an ``exclusion`` in the
+    score's metadata, gives status ``unscored`` (the reason in ``detail`` and ``exclusion``).
+    The score metadata ``label_rule_<name>`` / ``label_judge_<name>`` become columns of those
+    names when present. Samples of one condition and model rendered from several task versions
+    are not pooled: only the newest version's samples are kept, with a note
+    (:func:`~beyond_episode.analysis.versions.keep_newest_versions`).
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -422,13 +370,12 @@ def read_logs(
         for path in files:
             got = _fast_summaries(path)
             header, summaries = got if got is not None else _api_summaries(path)
-            model = str((header.get("eval") or {}).get("model", "unknown"))
             status = header.get("status")
             if status not in (None, "success"):
                 notes.append(
                     f"log {path.name} has status '{status}'; only its {len(summaries)} recorded sample(s) are counted"
                 )
-            foreign = columns.add_log(summaries, model, path, catalog)
+            foreign = columns.add_log(summaries, header, path, catalog)
             del summaries
             if foreign:
                 notes.append(f"log {path.name}: {foreign} sample(s) without 'study' metadata ignored")
@@ -436,14 +383,16 @@ def read_logs(
         raise BepError(
             f"none of the {len(files)} log(s) holds samples with the suite's metadata ('study', 'variant', 'role', 'item')"
         )
-    tidy, dropped = _dedupe(columns.frame())
+    tidy, stale = keep_newest_versions(columns.frame(), columns.spans)
+    notes.extend(stale)
+    tidy, dropped = _dedupe(tidy)
     if dropped:
         notes.append(
             f"{dropped} duplicate sample(s) (same study, model, condition, sample id and epoch in several logs) "
             "dropped, keeping a scored copy from the latest log"
         )
     result = normalise(tidy, source="logs")
-    return _with_notes(result, notes + notes_of(result))
+    return with_notes(result, notes + notes_of(result))
 
 
 @contextlib.contextmanager
@@ -486,22 +435,29 @@ def _dedupe(tidy: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 def read_inputs(
     paths: Iterable[str | Path] | str | Path,
     studies: StudyCatalog | Iterable[str | Path] | Mapping[str, str | Path] | None = None,
+    *,
+    allow_unknown: bool = False,
 ) -> pd.DataFrame:
-    """Read any mix of tidy tables and Inspect logs (files or folders) into one tidy frame."""
+    """Read any mix of tidy tables and Inspect logs (files or folders) into one tidy frame.
+
+    Tidy tables are strict (unknown studies, variants and roles, duplicated sample keys are
+    errors); ``allow_unknown`` drops those rows with a count in the notes instead.
+    """
     given = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
     if not given:
         raise BepError("no input given (pass Inspect logs, log folders or a tidy table)")
+    catalog = as_catalog(studies)
     tables = [p for p in given if p.suffix.lower() in TIDY_SUFFIXES]
     logs = [p for p in given if p.suffix.lower() not in TIDY_SUFFIXES]
-    frames = [read_tidy(p) for p in tables]
+    frames = [read_tidy(p, catalog, allow_unknown=allow_unknown) for p in tables]
     if logs:
-        frames.append(read_logs(logs, studies))
+        frames.append(read_logs(logs, catalog))
     if len(frames) == 1:
         return frames[0]
     notes = [n for f in frames for n in notes_of(f)]
-    joined = pd.concat([f.astype({c: str for c in ("study", "variant", "role", "model", "item")}) for f in frames],
-                       ignore_index=True)
+    joined = pd.concat([f.astype({c: "string" for c in f.columns if isinstance(f[c].dtype, pd.CategoricalDtype)})
+                        for f in frames], ignore_index=True)
     joined["status"] = pd.Categorical(joined["status"].astype(str), categories=list(STATUSES))
-    for col in ("study", "variant", "role", "model", "item"):
+    for col in ("study", "variant", "role", "model", "item", "exclusion", *label_columns(joined)):
         joined[col] = joined[col].astype("category")
-    return _with_notes(joined, notes)
+    return with_notes(joined, notes)

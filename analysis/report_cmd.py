@@ -31,6 +31,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the resampling (default: 0)")
     parser.add_argument("--templates", default=None, metavar="DIR", help="folder of Jinja2 templates that override the shipped ones")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
+    parser.add_argument(
+        "--allow-unknown",
+        action="store_true",
+        help="drop tidy-table rows of unknown studies, variants or roles and duplicated samples (counted in the notes) "
+        "instead of failing",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         n_boot=args.bootstrap,
         n_perm=args.permutations,
         seed=args.seed,
+        allow_unknown=args.allow_unknown,
     )
     written = write_report(report, args.out, formats=formats, figures=not args.no_figures, templates=args.templates)
     for r in report.results:

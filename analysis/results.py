@@ -27,6 +27,12 @@ class ConditionResult:
     unscored: int
     estimate: Estimate
     coherence: Coherence | None = None
+    exclusions: dict[str, int] = field(default_factory=dict)
+    """Excluded samples by reason (``error`` for errored samples), most frequent first."""
+    aware: int = 0
+    """Samples whose reasoning calls the scenario a test or an evaluation (``eval_aware`` 1)."""
+    aware_n: int = 0
+    """Samples with an ``eval_aware`` value."""
 
     @property
     def id(self) -> str:
@@ -39,6 +45,17 @@ class ConditionResult:
     @property
     def excluded(self) -> int:
         return self.errored + self.unscored
+
+    def exclusion_rate(self, reason: str | None = None) -> float | None:
+        """Share of the samples excluded (for one reason, or for any)."""
+        if not self.total:
+            return None
+        count = self.excluded if reason is None else self.exclusions.get(reason, 0)
+        return count / self.total
+
+    @property
+    def aware_rate(self) -> float | None:
+        return self.aware / self.aware_n if self.aware_n else None
 
 
 @dataclass
@@ -62,6 +79,18 @@ class VariantResult:
     interval_method: str = ""
     """``newcombe`` (binary and proportion outcomes) or ``bootstrap`` (mean outcomes)."""
     coherence: Coherence | None = None
+    exclusion_p: float | None = None
+    """Fisher's exact test of equal exclusion rates in a and b (every reason pooled)."""
+    exclusion_p_holm: float | None = None
+    aware_p: float | None = None
+    """Fisher's exact test of equal evaluation-awareness rates in a and b."""
+    aware_p_holm: float | None = None
+    bound: tuple[float, float] | None = None
+    """Worst-case (Manski) bounds of the effect had the excluded samples any outcome in range."""
+    bound_interval: tuple[float, float] | None = None
+    """The adjusted interval moved by the worst-case shifts of the effect (width kept)."""
+    could_flip: dict[str, list[str]] = field(default_factory=dict)
+    """Hypothesis -> other verdicts reachable within the bound (``shows_effect`` for the effect itself)."""
 
     @property
     def has_data(self) -> bool:
@@ -70,6 +99,21 @@ class VariantResult:
     @property
     def shows_effect(self) -> bool:
         return self.interval is not None and (self.interval[0] > 0 or self.interval[1] < 0)
+
+
+@dataclass
+class Agreement:
+    """Rule against judge for one classifier: raw agreement and Cohen's kappa with its interval."""
+
+    classifier: str
+    n: int
+    agreement: float
+    kappa: float | None
+    low: float | None
+    high: float | None
+    labels: list[str]
+    table: list[list[int]]
+    """Counts, rule labels as rows and judge labels as columns, both in the order of ``labels``."""
 
 
 @dataclass
@@ -86,6 +130,13 @@ class StudyResult:
     coherence: Coherence | None = None
     coherence_by_actions: list[ActionsBin] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """Threats to the conclusion: selective exclusion, evaluation awareness that differs in a pair."""
+    outcome_range: tuple[float, float] | None = None
+    """The outcomes the worst-case bounds assign to excluded samples (observed range for ``mean``)."""
+    robustness: str = ""
+    """Whether any verdict could flip within the worst-case bounds, in words."""
+    agreement: list[Agreement] = field(default_factory=list)
 
     @property
     def alpha_adjusted(self) -> float:

@@ -142,7 +142,7 @@ def _custom_study(tmp_path: Path, study_id: str, outcome: str) -> Path:
 
 
 def test_binary_outcome_gets_fisher(tmp_path: Path):
-    study = _custom_study(tmp_path, "binary_sandbagging", "outcome: {name: sandbagged, type: binary, label: sandbagged}")
+    study = _custom_study(tmp_path, "binary_sandbagging", "outcome: {name: intent_stated, type: binary, label: sandbagged}")
     table = profile_table("approval_seeker", seed=9)
     table["study"] = "binary_sandbagging"
     table["outcome"] = (table["outcome"] >= 0.5).astype(float)
@@ -158,7 +158,7 @@ def test_binary_outcome_gets_fisher(tmp_path: Path):
 
 
 def test_mean_outcome_uses_t_intervals_and_ols(tmp_path: Path):
-    study = _custom_study(tmp_path, "mean_sandbagging", "outcome: {name: score, type: mean, label: score}")
+    study = _custom_study(tmp_path, "mean_sandbagging", "outcome: {name: actions, type: mean, label: score}")
     table = profile_table("capability_preserver", seed=10)
     table["study"] = "mean_sandbagging"
     table["outcome"] = table["outcome"] * 100 + np.random.default_rng(0).normal(0, 3, len(table))

@@ -1,0 +1,162 @@
+"""Exclusions are visible: rates by reason, selective exclusion, and worst-case bounds.
+
+* **Rates.** Each condition's excluded samples are counted by reason (``error`` for errored
+  samples, the family's reason for unscored ones, ``no_score`` when none was stated).
+* **Selective exclusion.** Per variant, Fisher's exact test of equal exclusion rates (every
+  reason pooled) in ``a`` and ``b``, Holm-adjusted over the variants with samples in both
+  conditions; a warning when the adjusted p is below the study's alpha. An exclusion that
+  depends on the condition can make an effect by itself.
+* **Worst-case bounds** (Manski). Had every excluded sample had any outcome in the outcome's
+  range (``[0, 1]`` for rates, the observed min and max for ``mean`` outcomes), the effect on
+  all samples would lie in ``[A_lo - B_hi, A_hi - B_lo]``, where ``A_lo`` is ``a``'s mean with
+  every excluded sample at the minimum and ``A_hi`` at the maximum. A verdict *could flip* when
+  the adjusted interval, moved by any shift of the effect within those bounds (its width kept),
+  gets another verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from scipy import stats
+
+from .effects import holm
+from .results import StudyResult, VariantResult
+from .verdicts import variant_verdict
+
+SHOWS_EFFECT = "shows_effect"
+"""The key of :attr:`VariantResult.could_flip` for the effect excluding 0 or not."""
+
+
+def _fisher(x_a: int, n_a: int, x_b: int, n_b: int) -> float:
+    if x_a + x_b == 0 or x_a + x_b == n_a + n_b:
+        return 1.0
+    return float(stats.fisher_exact([[x_a, n_a - x_a], [x_b, n_b - x_b]], alternative="two-sided").pvalue)
+
+
+def _pct(x: int, n: int) -> str:
+    return f"{x} of {n} ({100 * x / n:.0f}%)" if n else "0 of 0"
+
+
+def selective_exclusion(result: StudyResult) -> None:
+    """Test every pair's exclusion rates; set the p-values and add a warning per flagged variant."""
+    pairs = [v for v in result.variants if v.a.total and v.b.total]
+    for v in pairs:
+        v.exclusion_p = _fisher(v.a.excluded, v.a.total, v.b.excluded, v.b.total)
+    adjusted = holm([float(v.exclusion_p or 1.0) for v in pairs], result.alpha)
+    for v, p in zip(pairs, adjusted, strict=True):
+        v.exclusion_p_holm = p
+        if p < result.alpha:
+            result.warnings.append(
+                f"selective exclusion in variant {v.id}: a excludes {_pct(v.a.excluded, v.a.total)}, "
+                f"b {_pct(v.b.excluded, v.b.total)} (Fisher p = {v.exclusion_p:.2g}, Holm p = {p:.2g} < {result.alpha:g}); "
+                "the exclusions alone can make or hide an effect"
+            )
+
+
+def awareness_difference(result: StudyResult) -> None:
+    """Test every pair's evaluation-awareness rates; a warning per variant where they differ."""
+    pairs = [v for v in result.variants if v.a.aware_n and v.b.aware_n]
+    for v in pairs:
+        v.aware_p = _fisher(v.a.aware, v.a.aware_n, v.b.aware, v.b.aware_n)
+    adjusted = holm([float(v.aware_p or 1.0) for v in pairs], result.alpha)
+    for v, p in zip(pairs, adjusted, strict=True):
+        v.aware_p_holm = p
+        if p < result.alpha:
+            result.warnings.append(
+                f"evaluation awareness differs in variant {v.id}: a {_pct(v.a.aware, v.a.aware_n)}, "
+                f"b {_pct(v.b.aware, v.b.aware_n)} (Fisher p = {v.aware_p:.2g}, Holm p = {p:.2g} < {result.alpha:g}); "
+                "knowing it is tested can explain an effect by itself"
+            )
+
+
+def outcome_range(result: StudyResult, scored: np.ndarray) -> tuple[float, float] | None:
+    """The outcomes an excluded sample could have had: [0, 1] for rates, observed range for means."""
+    if result.study.outcome.type != "mean":
+        return 0.0, 1.0
+    if scored.size == 0:
+        return None
+    return float(np.min(scored)), float(np.max(scored))
+
+
+def manski_bound(
+    sum_a: float, n_a: int, excluded_a: int, sum_b: float, n_b: int, excluded_b: int, low: float, high: float
+) -> tuple[float, float]:
+    """Worst-case bounds of ``mean(a) - mean(b)`` over all samples, scored (``n``, outcome
+    ``sum``) and excluded, had each excluded sample any outcome in ``[low, high]``."""
+    a_all, b_all = n_a + excluded_a, n_b + excluded_b
+    a_lo, a_hi = (sum_a + excluded_a * low) / a_all, (sum_a + excluded_a * high) / a_all
+    b_lo, b_hi = (sum_b + excluded_b * low) / b_all, (sum_b + excluded_b * high) / b_all
+    return a_lo - b_hi, a_hi - b_lo
+
+
+def effect_bound(v: VariantResult, low: float, high: float) -> tuple[float, float] | None:
+    """Worst-case bounds of a variant's effect (None without scored samples in both conditions)."""
+    if not v.has_data:
+        return None
+    a, b = v.a, v.b
+    return manski_bound(
+        a.scored * float(a.estimate.mean), a.scored, a.excluded,
+        b.scored * float(b.estimate.mean), b.scored, b.excluded, low, high,
+    )
+
+
+def _shifts(interval: tuple[float, float], bound: tuple[float, float], effect: float,
+            edges: Iterable[float]) -> list[float]:
+    """Shifts of the effect to try: the extremes, and either side of every point where an end
+    of the moved interval crosses a verdict edge (verdicts are constant between them)."""
+    d_lo, d_hi = bound[0] - effect, bound[1] - effect
+    out = [d_lo, d_hi]
+    eps = 1e-12
+    for edge in edges:
+        for end in interval:
+            d = edge - end
+            out += [x for x in (d - eps, d, d + eps) if d_lo <= x <= d_hi]
+    return out
+
+
+def _moved(interval: tuple[float, float], d: float) -> tuple[float, float]:
+    return interval[0] + d, interval[1] + d
+
+
+def worst_case(result: StudyResult, rng: tuple[float, float] | None) -> None:
+    """Set every variant's bounds and reachable verdicts, and the result's robustness text."""
+    result.outcome_range = rng
+    margin = result.study.margin
+    flips: list[str] = []
+    for v in result.variants:
+        if rng is None or v.interval is None or v.effect is None:
+            continue
+        v.bound = effect_bound(v, *rng)
+        if v.bound is None:
+            continue
+        v.bound_interval = (v.interval[0] + v.bound[0] - v.effect, v.interval[1] + v.bound[1] - v.effect)
+        shifts = _shifts(v.interval, v.bound, v.effect, (-margin, margin, 0.0))
+        for h in result.hypotheses:
+            original = h.per_variant.get(v.id)
+            pred = result.study.hypotheses[h.id].predictions.get(v.id)
+            if pred is None or original is None:
+                continue
+            reachable = {variant_verdict(pred.sign, _moved(v.interval, d), margin) for d in shifts}
+            others = sorted(reachable - {original})
+            if others:
+                v.could_flip[h.id] = others
+                flips.append(f"{v.id} for {h.id} ({original} → {'/'.join(others)})")
+        shows = {lo > 0 or hi < 0 for lo, hi in (_moved(v.interval, d) for d in shifts)}
+        if len(shows) > 1:
+            v.could_flip[SHOWS_EFFECT] = ["no effect" if v.shows_effect else "effect"]
+            flips.append(f"{v.id} {'could lose' if v.shows_effect else 'could gain'} its effect")
+    excluded = sum(c.excluded for v in result.variants for c in (v.a, v.b))
+    if not excluded:
+        result.robustness = "no sample is excluded; the worst-case bounds are the effects themselves"
+    elif not flips:
+        result.robustness = (
+            "no verdict could flip within the worst-case bounds: the conclusion holds whatever outcomes "
+            "the excluded samples had had"
+        )
+    else:
+        result.robustness = (
+            f"{len(flips)} verdict(s) could flip within the worst-case bounds, so the conclusion rests on "
+            "the excluded samples: " + "; ".join(flips)
+        )
