@@ -1,4 +1,10 @@
-"""``bep validate``: load every family and study (or the given files) and report each problem."""
+"""``bep validate``: load every family and study (or the given files) and report each problem.
+
+A family is loaded and every level of every factor rendered. A study is loaded against its
+family (the shipped one it names, or the folder its ``family:`` path points to, relative to the
+study file), and every condition of every variant is rendered with that family. A path is
+always the given file or folder, never a shipped one of the same name.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from beyond_episode.ablations.study import load_study, study_names
+from beyond_episode.ablations.study import Study, load_study, study_names
 from beyond_episode.errors import BepError
 from beyond_episode.prompts.family import family_names, load_family, validate_family
 
@@ -20,27 +26,38 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def validate_study(study: Study) -> None:
+    """Render every condition of ``study`` with its family; a failure names the condition."""
+    family = load_family(study.family_path)
+    for condition in study.conditions():
+        family.render(condition.levels, condition=f"{study.id}:{condition.id}")
+
+
 def check(paths: list[str]) -> list[str]:
     """One-line problems of the given families/studies (all shipped ones if none given)."""
-    targets: list[tuple[str, str]] = []
+    targets: list[tuple[str, str | Path]] = []
     if not paths:
         targets += [("family", name) for name in family_names()]
         targets += [("study", name) for name in study_names()]
     for raw in paths:
         path = Path(raw)
         if path.is_dir() or path.name == "family.yaml":
-            targets.append(("family", raw))
+            targets.append(("family", path))
         elif path.suffix in (".yaml", ".yml"):
-            targets.append(("study", raw))
-        else:
+            targets.append(("study", path))
+        elif not path.exists():
             targets.append(("missing", raw))
+        else:
+            targets.append(("other", raw))
     problems: list[str] = []
     for kind, target in targets:
         try:
             if kind == "family":
                 validate_family(load_family(target))
             elif kind == "study":
-                load_study(target)
+                validate_study(load_study(target))
+            elif kind == "missing":
+                raise BepError(f"{target}: no such file or folder")
             else:
                 raise BepError(f"{target}: not a study file (.yaml) or a family folder")
         except BepError as err:

@@ -69,10 +69,12 @@ def read_text(path: Path) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        kind = "binary data" if b"\x00" in data[:4096] else "not UTF-8 text (Latin-1?)"
+        head = data[:4096]
+        byte = f"byte 0x{data[err.start]:02x} at offset {err.start}"
+        if sum(1 for b in head if b < 9 or 13 < b < 32) * 50 > len(head):
+            raise BepError(f"{path}:{line}: binary data, not a text file ({byte} is not UTF-8)") from None
         raise BepError(
-            f"{path}:{line}: {kind}: byte 0x{data[err.start]:02x} at offset {err.start} "
-            "is not UTF-8; save the file as UTF-8"
+            f"{path}:{line}: not UTF-8 text ({byte}; Latin-1 or another encoding?); save it as UTF-8"
         ) from None
     nul = text.find("\x00")
     if nul >= 0:
