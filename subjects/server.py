@@ -13,6 +13,9 @@ lists the profiles. Any OpenAI-compatible client can drive the subjects, e.g. In
 Only the standard library's ``http.server`` is used. The server binds to loopback addresses
 only, unless ``--allow-remote`` is given. There is no authentication: any API key is accepted.
 
+Fault injection: ``--fail-every N`` answers every Nth chat completion with HTTP 500, as a flaky
+provider does, to check that a run retries its errored samples.
+
 Seeding: a request carries no sample id, so an episode's seed is a hash of its first system and
 user messages and of the request's ``seed`` (if any). Epochs of the same sample therefore make
 the same choices over HTTP.
@@ -204,9 +207,14 @@ class SubjectServer(ThreadingHTTPServer):
         address: tuple[str, int],
         extra_profiles: Mapping[str, Profile] | None = None,
         verbose: bool = False,
+        fail_every: int | None = None,
     ) -> None:
         self.extra_profiles = dict(extra_profiles or {})
         self.verbose = verbose
+        self.fail_every = fail_every
+        self.completions = 0
+        self.failures = 0
+        self._count_lock = threading.Lock()
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.address_family = family
         super().__init__(address, SubjectHandler)
@@ -222,6 +230,14 @@ class SubjectServer(ThreadingHTTPServer):
             return load_profile(name)
         except BepError as err:
             raise RequestError(404, str(err), "model_not_found") from None
+
+    def injected_failure(self) -> bool:
+        """Count a chat completion; True when it is one that ``fail_every`` makes fail."""
+        with self._count_lock:
+            self.completions += 1
+            fail = bool(self.fail_every) and self.completions % int(self.fail_every) == 0
+            self.failures += fail
+            return fail
 
     def model_names(self) -> list[str]:
         return sorted({*profile_names(), *self.extra_profiles})
@@ -290,6 +306,8 @@ class SubjectHandler(BaseHTTPRequestHandler):
                 raise RequestError(400, "the body is not valid JSON") from None
             if not isinstance(request, dict):
                 raise RequestError(400, "the body must be a JSON object")
+            if self.server.injected_failure():
+                raise RequestError(500, "injected failure (--fail-every)", "server_error")
             completion = self.server_completion(request)
         except RequestError as err:
             self._send_error(err)
@@ -340,8 +358,16 @@ def make_server(
     allow_remote: bool = False,
     profiles: Iterable[str | Path] = (),
     verbose: bool = False,
+    fail_every: int | None = None,
 ) -> SubjectServer:
-    """A bound (not yet serving) subject server; ``port=0`` picks a free port."""
+    """A bound (not yet serving) subject server; ``port=0`` picks a free port.
+
+    ``fail_every=N`` answers every Nth chat completion with HTTP 500 (fault injection).
+    """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise BepError(f"--port must lie in 0..65535 (0 picks a free port), got {port}")
+    if fail_every is not None and (isinstance(fail_every, bool) or fail_every < 1):
+        raise BepError(f"--fail-every must be a positive integer, got {fail_every}")
     if not is_loopback(host) and not allow_remote:
         raise BepError(
             f"refusing to serve on non-loopback host '{host}' (no authentication); "
@@ -352,9 +378,10 @@ def make_server(
         profile = load_profile(str(path))
         extra[Path(path).stem] = profile
     try:
-        return SubjectServer((host, port), extra, verbose)
-    except OSError as err:
-        raise BepError(f"cannot serve on {host}:{port}: {err.strerror or err}") from None
+        return SubjectServer((host, port), extra, verbose, fail_every)
+    except (OSError, OverflowError, UnicodeError) as err:
+        reason = getattr(err, "strerror", None) or err
+        raise BepError(f"cannot serve on {host}:{port}: {reason}") from None
 
 
 def serve_in_thread(server: SubjectServer) -> threading.Thread:
@@ -381,6 +408,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="also serve a profile file, under its file name without .yaml (repeatable)",
     )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument(
+        "--fail-every",
+        type=int,
+        metavar="N",
+        help="answer every Nth chat completion with HTTP 500 (fault injection, to test retries)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -391,6 +424,7 @@ def run(args: argparse.Namespace) -> int:
         allow_remote=args.allow_remote,
         profiles=args.profile,
         verbose=args.verbose,
+        fail_every=args.fail_every,
     )
     print(f"Serving subjects ({', '.join(server.model_names())}) at {server.url}", file=sys.stderr)
     print(
