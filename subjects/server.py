@@ -235,7 +235,7 @@ class SubjectServer(ThreadingHTTPServer):
         """Count a chat completion; True when it is one that ``fail_every`` makes fail."""
         with self._count_lock:
             self.completions += 1
-            fail = bool(self.fail_every) and self.completions % int(self.fail_every) == 0
+            fail = self.fail_every is not None and self.completions % self.fail_every == 0
             self.failures += fail
             return fail
 
