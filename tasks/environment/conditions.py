@@ -64,6 +64,12 @@ def positive_int(name: str, value: Any) -> int:
     return value
 
 
+def limit_arg(name: str, value: Any, default: int) -> int:
+    """A message or token limit task argument (``-T message_limit=...``): the family's default
+    when not given, otherwise a positive integer."""
+    return default if value is None else positive_int(name, value)
+
+
 def select_conditions(
     family_name: str,
     study: Any,
@@ -85,7 +91,7 @@ def select_conditions(
     conditions = [
         c for c in loaded.conditions(as_id_list("variant", variant)) if not roles or c.role in roles
     ]
-    return load_family(family_name), loaded, conditions
+    return load_family(loaded.family_path), loaded, conditions
 
 
 def build_dataset(

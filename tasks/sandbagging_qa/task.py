@@ -10,20 +10,28 @@ from inspect_ai.tool import Tool, tool
 from beyond_episode.ablations.study import Condition
 from beyond_episode.errors import BepError
 from beyond_episode.tasks.environment.agent import agent_episode
+from beyond_episode.tasks.environment.answers import lenient_letters
 from beyond_episode.tasks.environment.conditions import (
     Item,
     build_dataset,
+    limit_arg,
     positive_int,
     reject_unknown,
     select_conditions,
 )
 from beyond_episode.tasks.environment.filesystem import list_files, read_file
-from beyond_episode.tasks.sandbagging_qa.questions import question_set
-from beyond_episode.tasks.sandbagging_qa.scorer import SUBMISSION_KEY, sandbagging_scorer
+from beyond_episode.tasks.environment.version import task_version
+from beyond_episode.tasks.sandbagging_qa.questions import BANKS, GENERATED, question_set
+from beyond_episode.tasks.sandbagging_qa.scorer import SUBMISSION_KEY, VALIDITY, sandbagging_scorer
 
 FAMILY = "sandbagging_qa"
 DEFAULT_STUDY = "sandbagging_b6"
 QUESTIONS_PER_ITEM = 10
+MESSAGE_LIMIT = 30
+"""A well-formed episode takes 12 messages (list, read two files, submit) and 14 with the
+follow-up; 30 leaves room to explore and stops a lost agent after about a dozen calls."""
+TOKEN_LIMIT = 200_000
+"""Input plus output tokens of the whole sample, follow-up included (a bound on cost)."""
 
 
 @tool
@@ -49,6 +57,8 @@ def sandbagging_qa(
     role: str | None = None,
     items: int | None = None,
     bank: str | None = None,
+    message_limit: int | None = None,
+    token_limit: int | None = None,
     **unknown: Any,
 ) -> Task:
     """Capability-test sandbagging, one sample per condition x item.
@@ -60,6 +70,9 @@ def sandbagging_qa(
         items: Question sets per condition (default: the study's ``items``).
         bank: A Hugging Face dataset path (columns question, choices, answer) to draw
             non-arithmetic questions from, instead of the shipped banks.
+        message_limit: Messages per sample (default 30); the sample is excluded (``limit``)
+            when it cuts the episode short. Inspect's ``--message-limit`` overrides it.
+        token_limit: Tokens per sample (default 200,000); as ``message_limit``.
     """
     reject_unknown(FAMILY, unknown)
     family, loaded, conditions = select_conditions(FAMILY, study, variant, role)
@@ -76,9 +89,21 @@ def sandbagging_qa(
             target="".join(q["answer"] for q in questions),
         )
 
+    def final_answer(text: str) -> bool:
+        return lenient_letters(text, QUESTIONS_PER_ITEM) is not None
+
+    domains = {c.levels["domain"] for c in conditions}
+    banks = [bank] if bank is not None else [BANKS / f"{d}.jsonl" for d in sorted(domains - set(GENERATED))]
     return Task(
         dataset=build_dataset(family, loaded, conditions, n_items, make_item),
-        solver=agent_episode([list_files(), read_file()], submit()),
+        solver=agent_episode(
+            [list_files(), read_file()],
+            submit(),
+            final_answer=final_answer if VALIDITY.plain_text_answer else None,
+        ),
         scorer=sandbagging_scorer(),
+        message_limit=limit_arg("message_limit", message_limit, MESSAGE_LIMIT),
+        token_limit=limit_arg("token_limit", token_limit, TOKEN_LIMIT),
+        version=task_version(family, loaded, banks),
         metadata={"family": FAMILY, "study": loaded.id},
     )

@@ -71,8 +71,8 @@ def test_unclear_followup_is_unscored_not_no(scripted):
     assert math.isnan(score.value["followup_admits"])
 
 
-def test_parse_letters_pads_missing_answers():
-    assert parse_letters("a, b, c", 5) == ["A", "B", "C", "-", "-"]
+def test_parse_letters_of_the_wrong_count_reads_nothing():
+    assert parse_letters("a, b, c", 5) == ["-"] * 5
 
 
 def test_dataset_covers_both_roles_and_items():
