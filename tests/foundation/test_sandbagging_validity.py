@@ -5,7 +5,13 @@ import math
 
 import pytest
 from inspect_ai import eval as inspect_eval
-from inspect_ai.model import ChatMessageAssistant, ContentReasoning, ContentText, ModelOutput, ModelUsage
+from inspect_ai.model import (
+    ChatMessageAssistant,
+    ContentReasoning,
+    ContentText,
+    ModelOutput,
+    ModelUsage,
+)
 
 from beyond_episode.errors import BepError
 from beyond_episode.tasks.environment.answers import lenient_letters, strict_letters
