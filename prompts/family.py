@@ -11,8 +11,10 @@ The spec also declares the family's outcomes: every key of the score value its s
 with its type (``proportion``, ``binary`` or ``mean``) and, for a proportion, its number of 0/1
 trials per sample. A study may only use a declared outcome.
 
-``load_family`` takes a shipped family's name or a folder path. Loaded families are cached by
-the names, sizes and modification times of the folder's files, so an edited family is reloaded.
+``load_family`` takes a shipped family's name or a folder path. A loaded family holds the text
+of its templates as read at load time, and renders from those only. Loaded families are cached
+by the names, sizes and modification times of the folder's files, so an edited family is read
+again by the next ``load_family``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -113,6 +114,12 @@ class Family:
     """Estimated model calls per sample (agent turns plus follow-up), for run plans."""
     outcomes: Mapping[str, DeclaredOutcome] = field(default_factory=dict)
     """The outcomes the family's scorer emits, by name."""
+    sources: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """The text of every template, by file name, as read when the family was loaded. Rendering
+    uses these texts only, so a loaded family never mixes in later edits of its folder."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_env", _environment(self.sources))
 
     def resolve(self, levels: Mapping[str, str], *, source: str = "levels") -> dict[str, str]:
         """Complete ``levels`` with the family defaults; unknown factors or levels are errors."""
@@ -171,7 +178,7 @@ class Family:
         return ", ".join(changed) if changed else "default levels"
 
     def _render(self, template_file: str, values: Mapping[str, Any], condition: str) -> str:
-        env = _environment(str(self.path), folder_stamp(self.path))
+        env: SandboxedEnvironment = self._env  # type: ignore[attr-defined]
         at = f"family '{self.name}', template {template_file} ({condition})"
         try:
             template = env.get_template(template_file)
@@ -203,10 +210,9 @@ def _undefined_name(message: str) -> str:
     return match.group(1) if match else message
 
 
-@lru_cache(maxsize=32)
-def _environment(folder: str, _stamp: tuple[tuple[str, int, int], ...]) -> SandboxedEnvironment:
+def _environment(sources: Mapping[str, str]) -> SandboxedEnvironment:
     return SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(folder),
+        loader=jinja2.DictLoader(dict(sources)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -342,8 +348,9 @@ def _parse_family(spec: LineMap, path: Path) -> Family:
         raise BepError(f"{where(path, spec, 'files')}: field 'files' must be a mapping of file name: template")
     for file_name, file in files.items():
         _check_template(path, files, file_name, file)
-    for included in sorted(path.parent.glob("*.j2")):
-        read_text(included)  # included templates too: UTF-8 text or a one-line error
+    sources = {name: read_text(path.parent / name) for name in [*templates.values(), *files.values()]}
+    for included in sorted(path.parent.rglob("*.j2")):  # templates they include, too
+        sources.setdefault(included.relative_to(path.parent).as_posix(), read_text(included))
     factors_spec = _require(spec, "factors", dict, path)
     factors: dict[str, Factor] = {}
     defaults: dict[str, str] = {}
@@ -397,6 +404,7 @@ def _parse_family(spec: LineMap, path: Path) -> Family:
         preview=dict(preview),
         calls_per_sample=calls,
         outcomes=outcomes,
+        sources=sources,
     )
 
 
@@ -410,7 +418,6 @@ def _check_template(path: Path, node: Any, key: Any, file: Any) -> None:
         raise BepError(f"{loc}: template file '{file}' must be inside the family folder")
     if not target.is_file():
         raise BepError(f"{loc}: template file '{file}' not found")
-    read_text(target)
 
 
 def _parse_outcomes(spec: LineMap, path: Path) -> dict[str, DeclaredOutcome]:

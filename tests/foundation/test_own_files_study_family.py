@@ -103,8 +103,10 @@ def test_edits_are_seen_by_a_long_lived_process(own):
     os.utime(family / "family.yaml", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     after = load_family(family).render({"consequence": "not_deployed"}).files["Documentation.md"]
     assert "send them on holiday" in after
+    loaded = load_family(family)
     (family / "user.j2").write_text("EDITED USER {{ instruction_text }}\n", encoding="utf-8")
     assert load_family(family).render({}).user.startswith("EDITED USER")
+    assert not loaded.render({}).user.startswith("EDITED USER")  # a loaded family is a snapshot
     assert load_study(study_file).variants["baseline"]
     _replace(family / "family.yaml", "      weights_deleted:\n", "      weights_erased:\n")
     with pytest.raises(BepError, match="has no level 'weights_deleted'"):
