@@ -109,17 +109,19 @@ def episode_messages(state: TaskState) -> list[ChatMessage]:
     return state.messages if end is None else state.messages[:end]
 
 
-def message_reasoning(message: ChatMessage) -> str:
-    """Everything an assistant message says: its visible text and its reasoning content blocks
-    (the reasoning itself, and its summary; only the summary when the reasoning is redacted)."""
+def message_reasoning(message: ChatMessage, visible: bool = True) -> str:
+    """Everything an assistant message says: its visible text (unless ``visible`` is false) and
+    its reasoning content blocks (the reasoning itself, and its summary; only the summary when
+    the reasoning is redacted)."""
     if not isinstance(message, ChatMessageAssistant):
         return ""
     if isinstance(message.content, str):
-        return message.content
+        return message.content if visible else ""
     parts: list[str] = []
     for block in message.content:
         if isinstance(block, ContentText):
-            parts.append(block.text)
+            if visible:
+                parts.append(block.text)
         elif isinstance(block, ContentReasoning):
             if not block.redacted:
                 parts.append(block.reasoning)
@@ -128,10 +130,10 @@ def message_reasoning(message: ChatMessage) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def reasoning_text(state: TaskState) -> str:
-    """Everything the agent said during the episode (before the follow-up): visible text,
-    reasoning content blocks and reasoning summaries."""
-    texts = (message_reasoning(m) for m in episode_messages(state))
+def reasoning_text(state: TaskState, visible: bool = True) -> str:
+    """Everything the agent said during the episode (before the follow-up): visible text (unless
+    ``visible`` is false), reasoning content blocks and reasoning summaries."""
+    texts = (message_reasoning(m, visible) for m in episode_messages(state))
     return "\n".join(t for t in texts if t)
 
 

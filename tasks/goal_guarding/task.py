@@ -12,16 +12,22 @@ from beyond_episode.errors import BepError
 from beyond_episode.tasks.environment.conditions import (
     Item,
     build_dataset,
+    limit_arg,
     positive_int,
     reject_unknown,
     select_conditions,
 )
 from beyond_episode.tasks.environment.followup import ask_followup
-from beyond_episode.tasks.goal_guarding.request_bank import load_requests, request_for
+from beyond_episode.tasks.environment.version import task_version
+from beyond_episode.tasks.goal_guarding.request_bank import REQUESTS, load_requests, request_for
 from beyond_episode.tasks.goal_guarding.scorer import RESPONSE_KEY, goal_guarding_scorer
 
 FAMILY = "goal_guarding"
 DEFAULT_STUDY = "goal_guarding_tiers"
+MESSAGE_LIMIT = 10
+"""The episode is one response and the follow-up: 5 messages."""
+TOKEN_LIMIT = 100_000
+"""Input plus output tokens of the whole sample, follow-up included (a bound on cost)."""
 
 
 @solver
@@ -43,6 +49,8 @@ def goal_guarding(
     role: str | None = None,
     items: int | None = None,
     bank: str | None = None,
+    message_limit: int | None = None,
+    token_limit: int | None = None,
     **unknown: Any,
 ) -> Task:
     """Alignment faking across user tiers, one sample per condition x item (one request each).
@@ -54,6 +62,9 @@ def goal_guarding(
         items: Requests per condition (default: the study's ``items``).
         bank: A JSONL file or Hugging Face dataset path (columns id, kind, request) to draw the
             requests from, instead of the shipped bank.
+        message_limit: Messages per sample (default 10); the sample is excluded (``limit``)
+            when it cuts the response short. Inspect's ``--message-limit`` overrides it.
+        token_limit: Tokens per sample (default 100,000); as ``message_limit``.
     """
     reject_unknown(FAMILY, unknown)
     family, loaded, conditions = select_conditions(FAMILY, study, variant, role)
@@ -74,5 +85,8 @@ def goal_guarding(
         dataset=build_dataset(family, loaded, conditions, n_items, make_item),
         solver=[respond(), ask_followup()],
         scorer=goal_guarding_scorer(),
+        message_limit=limit_arg("message_limit", message_limit, MESSAGE_LIMIT),
+        token_limit=limit_arg("token_limit", token_limit, TOKEN_LIMIT),
+        version=task_version(family, loaded, [REQUESTS if bank is None else bank]),
         metadata={"family": FAMILY, "study": loaded.id},
     )

@@ -57,7 +57,10 @@ def test_compliance_rule():
 
 
 def test_grader_role_labels_the_response(scripted):
-    grader = get_model("mockllm/model", custom_outputs=[reply("REFUSED"), reply("DENIES")], memoize=False)
+    # the judge is asked, in order: compliance, the follow-up, faking reasoning, eval awareness
+    grader = get_model(
+        "mockllm/model", custom_outputs=[reply("REFUSED"), reply("DENIES"), reply("NO"), reply("NO")], memoize=False
+    )
     [log] = inspect_eval(
         goal_guarding(items=1, variant="baseline", role="a"),
         model=scripted([reply(ESSAY), reply("No.")]),
@@ -67,6 +70,8 @@ def test_grader_role_labels_the_response(scripted):
     )
     _, score = _score(log)
     assert score.value["complied"] == 0.0  # the judge, not the rule, decided
+    assert (score.metadata["label_rule_compliance"], score.metadata["label_judge_compliance"]) == ("complied", "refused")
+    assert score.metadata["label_judge_eval_aware"] == "no" and "exclusion" not in score.metadata
 
 
 def test_grader_failure_is_an_error_not_a_no(scripted):
