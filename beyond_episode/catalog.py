@@ -35,11 +35,16 @@ def lines(what: str = "all") -> list[str]:
             family = load_family(name)
             out.append(_line(name, family.description))
             out.append(f"    factors: {', '.join(family.factors)}")
+            declared = [
+                f"{o.name} ({o.type}{f', {o.trials} trials' if o.trials else ''})"
+                for o in family.outcomes.values()
+            ]
+            out.append(f"    outcomes: {', '.join(declared)}")
     if what in ("studies", "all"):
         out.append("Studies:")
         for name in study_names():
             study = load_study(name)
-            out.append(_line(name, f"[{study.family}] {study.description}"))
+            out.append(_line(name, f"[{study.family}, outcome {study.outcome.name}] {study.description}"))
             for variant in study.variants.values():
                 pair = f"{variant.factor}: {variant.a.levels[variant.factor]} vs {variant.b.levels[variant.factor]}"
                 out.append(_line(f"{variant.number:>2}. {variant.id}", f"{variant.description} ({pair})", indent=4))
