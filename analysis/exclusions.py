@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import numpy as np
@@ -23,7 +24,7 @@ from scipy import stats
 
 from .effects import holm
 from .results import StudyResult, VariantResult
-from .verdicts import variant_verdict
+from .verdicts import conclude, judge_all, variant_verdict
 
 SHOWS_EFFECT = "shows_effect"
 """The key of :attr:`VariantResult.could_flip` for the effect excluding 0 or not."""
@@ -120,11 +121,17 @@ def _moved(interval: tuple[float, float], d: float) -> tuple[float, float]:
     return interval[0] + d, interval[1] + d
 
 
+MAX_COMBINATIONS = 4096
+"""Most combinations of flipping variants whose conclusions are enumerated."""
+
+
 def worst_case(result: StudyResult, rng: tuple[float, float] | None) -> None:
-    """Set every variant's bounds and reachable verdicts, and the result's robustness text."""
+    """Set every variant's bounds and reachable verdicts, the conclusions reachable within the
+    bounds, and the result's robustness text."""
     result.outcome_range = rng
     margin = result.study.margin
     flips: list[str] = []
+    states: dict[str, list[tuple[float, float]]] = {}
     for v in result.variants:
         if rng is None or v.interval is None or v.effect is None:
             continue
@@ -132,31 +139,70 @@ def worst_case(result: StudyResult, rng: tuple[float, float] | None) -> None:
         if v.bound is None:
             continue
         v.bound_interval = (v.interval[0] + v.bound[0] - v.effect, v.interval[1] + v.bound[1] - v.effect)
-        shifts = _shifts(v.interval, v.bound, v.effect, (-margin, margin, 0.0))
+        moved = [_moved(v.interval, d) for d in _shifts(v.interval, v.bound, v.effect, (-margin, margin, 0.0))]
+        distinct: dict[tuple[object, ...], tuple[float, float]] = {}
+        for interval in moved:
+            key = tuple(_verdicts(result, v.id, interval)) + (interval[0] > 0 or interval[1] < 0,)
+            distinct.setdefault(key, interval)
+        if len(distinct) > 1:
+            states[v.id] = list(distinct.values())
         for h in result.hypotheses:
             original = h.per_variant.get(v.id)
             pred = result.study.hypotheses[h.id].predictions.get(v.id)
             if pred is None or original is None:
                 continue
-            reachable = {variant_verdict(pred.sign, _moved(v.interval, d), margin) for d in shifts}
+            reachable = {variant_verdict(pred.sign, interval, margin) for interval in moved}
             others = sorted(reachable - {original})
             if others:
                 v.could_flip[h.id] = others
                 flips.append(f"{v.id} for {h.id} ({original} → {'/'.join(others)})")
-        shows = {lo > 0 or hi < 0 for lo, hi in (_moved(v.interval, d) for d in shifts)}
-        if len(shows) > 1:
+        if len({lo > 0 or hi < 0 for lo, hi in moved}) > 1:
             v.could_flip[SHOWS_EFFECT] = ["no effect" if v.shows_effect else "effect"]
             flips.append(f"{v.id} {'could lose' if v.shows_effect else 'could gain'} its effect")
+    result.robustness = _robustness(result, flips, states)
+
+
+def _verdicts(result: StudyResult, vid: str, interval: tuple[float, float]) -> list[str]:
+    out = []
+    for h in result.study.hypotheses.values():
+        pred = h.predictions.get(vid)
+        out.append("" if pred is None else variant_verdict(pred.sign, interval, result.study.margin))
+    return out
+
+
+def reachable_conclusions(result: StudyResult, states: dict[str, list[tuple[float, float]]]) -> set[str] | None:
+    """Every conclusion some combination of the variants' moved intervals gives (None: too many)."""
+    if not states:
+        return {result.conclusion}
+    combos = int(np.prod([len(x) for x in states.values()]))
+    if combos > MAX_COMBINATIONS:
+        return None
+    base = {v.id: v.interval for v in result.variants}
+    found = set()
+    for choice in itertools.product(*states.values()):
+        intervals = {**base, **dict(zip(states, choice, strict=True))}
+        showing = [vid for vid, iv in intervals.items() if iv is not None and (iv[0] > 0 or iv[1] < 0)]
+        code, _ = conclude(judge_all(result.study, intervals), showing, result.k)
+        found.add(code)
+    return found
+
+
+def _robustness(result: StudyResult, flips: list[str], states: dict[str, list[tuple[float, float]]]) -> str:
     excluded = sum(c.excluded for v in result.variants for c in (v.a, v.b))
+    result.conclusions_within_bounds = [result.conclusion]
     if not excluded:
-        result.robustness = "no sample is excluded; the worst-case bounds are the effects themselves"
-    elif not flips:
-        result.robustness = (
+        return "no sample is excluded; the worst-case bounds are the effects themselves"
+    if not flips:
+        return (
             "no verdict could flip within the worst-case bounds: the conclusion holds whatever outcomes "
             "the excluded samples had had"
         )
-    else:
-        result.robustness = (
-            f"{len(flips)} verdict(s) could flip within the worst-case bounds, so the conclusion rests on "
-            "the excluded samples: " + "; ".join(flips)
-        )
+    conclusions = reachable_conclusions(result, states)
+    result.conclusions_within_bounds = sorted(conclusions) if conclusions is not None else None
+    text = f"{len(flips)} verdict(s) could flip within the worst-case bounds: " + "; ".join(flips)
+    if conclusions is None:
+        return text + "; too many combinations to say whether the conclusion could change"
+    others = sorted(conclusions - {result.conclusion})
+    if not others:
+        return text + f"; the conclusion stays {result.conclusion} in every combination"
+    return text + f"; the conclusion could become {', '.join(others)}"

@@ -9,6 +9,7 @@ from pathlib import Path
 from beyond_episode.errors import BepError
 
 from . import tables as tb
+from .audit_tables import AUDIT_FRAMES, audit_tables
 from .figures import slug, write_figures
 from .render import FORMATS, Renderer
 from .results import Report
@@ -45,12 +46,13 @@ def write_report(
     verdicts.write_text(json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     written["verdicts"].append(verdicts)
 
-    docs = tb.all_tables(report)
+    docs = tb.all_tables(report) + audit_tables(report)
+    frames = {**tb.FRAMES, **AUDIT_FRAMES}
     for doc in docs:
         for fmt in fmts:
             path = out / "tables" / f"{doc.key}.{fmt}"
             if fmt == "csv":
-                tb.FRAMES[doc.key](report).to_csv(path, index=False)
+                frames[doc.key](report).to_csv(path, index=False)
             else:
                 path.write_text(renderer.table(doc, fmt), encoding="utf-8")
             written["tables"].append(path)

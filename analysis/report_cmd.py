@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     written = write_report(report, args.out, formats=formats, figures=not args.no_figures, templates=args.templates)
     for r in report.results:
         print(f"{r.study.id}  {r.model}: {r.conclusion}  ({r.k} variants with data)")
+        for warning in r.warnings:
+            print(f"  warning: {warning}")
     files = sum(len(v) for v in written.values())
     print(f"wrote {files} files to {args.out} (report: {written['report'][0]})", file=sys.stdout)
     return 0

@@ -136,6 +136,9 @@ class StudyResult:
     """The outcomes the worst-case bounds assign to excluded samples (observed range for ``mean``)."""
     robustness: str = ""
     """Whether any verdict could flip within the worst-case bounds, in words."""
+    conclusions_within_bounds: list[str] | None = None
+    """Every conclusion some combination of outcomes of the excluded samples could give
+    (None when there are too many combinations to enumerate)."""
     agreement: list[Agreement] = field(default_factory=list)
 
     @property
@@ -217,6 +220,11 @@ def _condition_dict(c: ConditionResult) -> dict[str, Any]:
         "successes": _num(e.successes),
         "trials": e.trials,
         "coherence": _coherence(c.coherence),
+        "exclusions": {
+            reason: {"count": count, "rate": _num(c.exclusion_rate(reason))} for reason, count in c.exclusions.items()
+        },
+        "exclusion_rate": _num(c.exclusion_rate()),
+        "eval_aware": {"aware": c.aware, "n": c.aware_n, "rate": _num(c.aware_rate)},
     }
 
 
@@ -248,6 +256,21 @@ def _variant_dict(v: VariantResult, r: StudyResult) -> dict[str, Any]:
         "conditions": {"a": _condition_dict(v.a), "b": _condition_dict(v.b)},
         "verdicts": {h.id: h.per_variant.get(v.id) for h in r.hypotheses},
         "coherence": _coherence(v.coherence),
+        "exclusion_test": {
+            "fisher": _num(v.exclusion_p),
+            "holm": _num(v.exclusion_p_holm),
+            "selective": v.exclusion_p_holm is not None and v.exclusion_p_holm < r.alpha,
+        },
+        "eval_aware_test": {
+            "fisher": _num(v.aware_p),
+            "holm": _num(v.aware_p_holm),
+            "differs": v.aware_p_holm is not None and v.aware_p_holm < r.alpha,
+        },
+        "worst_case": {
+            "bound": _pair(v.bound),
+            "interval": _pair(v.bound_interval),
+            "could_flip": {k: list(x) for k, x in v.could_flip.items()},
+        },
     }
 
 
@@ -316,4 +339,22 @@ def _study_dict(r: StudyResult) -> dict[str, Any]:
             ],
         },
         "notes": list(r.notes),
+        "warnings": list(r.warnings),
+        "worst_case": {
+            "outcome_range": _pair(r.outcome_range),
+            "robustness": r.robustness,
+            "conclusions": None if r.conclusions_within_bounds is None else list(r.conclusions_within_bounds),
+        },
+        "agreement": [
+            {
+                "classifier": a.classifier,
+                "n": a.n,
+                "agreement": _num(a.agreement),
+                "kappa": _num(a.kappa),
+                "interval": None if a.low is None or a.high is None else [_num(a.low), _num(a.high)],
+                "labels": list(a.labels),
+                "table": [list(row) for row in a.table],
+            }
+            for a in r.agreement
+        ],
     }

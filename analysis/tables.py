@@ -122,6 +122,7 @@ def comparison(report: Report) -> TableDoc:
             rows.append(Row([f"{label} under a ({v.factor}={a_level})"] + [num(c.a.estimate.mean) if c.a.scored else "no data" for c in cells]))
             rows.append(Row([f"{label} under b ({v.factor}={b_level})"] + [num(c.b.estimate.mean) if c.b.scored else "no data" for c in cells]))
             rows.append(Row(["difference a − b [adjusted interval]"] + [f"{num(c.effect)} {ival(c.interval)}" if c.has_data else "n/a" for c in cells]))
+            rows.append(Row(["worst-case bound (excluded samples at the extremes)"] + [ival(c.bound) if c.has_data else "n/a" for c in cells]))
             rows.append(Row(["p (permutation; Holm-adjusted)"] + [f"{pval(c.p_permutation)}; {pval(c.p_holm)}" if c.has_data else "n/a" for c in cells]))
             rows.append(Row(["n a / b (excluded a / b)"] + [f"{c.a.scored} / {c.b.scored} ({c.a.excluded} / {c.b.excluded})" for c in cells]))
         notes = [
@@ -135,7 +136,8 @@ def comparison(report: Report) -> TableDoc:
 def comparison_frame(report: Report) -> pd.DataFrame:
     return variants_frame(report)[
         ["study", "model", "number", "variant", "factor", "level_a", "level_b", "mean_a", "mean_b",
-         "effect", "low", "high", "p_permutation", "p_holm", "p_fisher", "n_a", "n_b", "excluded_a", "excluded_b"]
+         "effect", "low", "high", "bound_low", "bound_high", "p_permutation", "p_holm", "p_fisher", "n_a", "n_b",
+         "excluded_a", "excluded_b"]
     ]
 
 
@@ -149,22 +151,27 @@ def variants(report: Report) -> TableDoc:
         columns = [
             Column("#"), Column("variant", "l"), Column("factor: a vs b", "l"),
             Column("a"), Column("b"), Column("effect a − b"), Column("adjusted interval"),
-            Column("p (Holm)"), Column("n a/b"), Column("excluded a/b", "l"),
+            Column("worst-case bound"), Column("p (Holm)"), Column("n a/b"), Column("excluded a/b", "l"),
         ] + [Column(h.id, "c", VERDICT_KIND) for h in hyps]
         rows = []
         for v in r.variants:
             rows.append(Row([
                 str(v.number), v.id, f"{v.factor}: {v.a.levels.get(v.factor)} vs {v.b.levels.get(v.factor)}",
                 cond_cell(v.a), cond_cell(v.b),
-                num(v.effect) + (" *" if v.shows_effect else ""), ival(v.interval), pval(v.p_holm),
+                num(v.effect) + (" *" if v.shows_effect else ""), ival(v.interval), ival(v.bound), pval(v.p_holm),
                 f"{v.a.scored}/{v.b.scored}", f"{excluded_cell(v.a)} / {excluded_cell(v.b)}",
             ] + [h.per_variant.get(v.id) or "no_prediction" for h in hyps]))
         notes = [
             f"a, b: {r.study.outcome.label} with {int(round(100 * (1 - r.alpha)))}% "
             f"{_method_name(r)} intervals; effect intervals: {EFFECT_METHODS[effect_method(r.study.outcome.type)]} at 1 − {r.alpha:g}/{r.k} "
             f"= {1 - r.alpha_adjusted:.4f}; * the interval excludes 0; margin {r.study.margin:g}.",
+            "worst-case bound: the effect had every excluded sample gone the worst way for a hypothesis "
+            "(excluded outcomes at the outcome's extremes; see the exclusions table)",
             f"conclusion: {r.conclusion}",
         ]
+        notes += [f"warning: {w}" for w in r.warnings]
+        if r.robustness:
+            notes.append(r.robustness)
         sections.append(Section(f"{_model_title(r)}: variants", columns, rows, notes, r.study.id))
     return TableDoc("variants", "Variation table", sections, [VERDICT_LEGEND])
 
@@ -206,6 +213,8 @@ def _variant_numbers(r: StudyResult, v: VariantResult) -> dict[str, Any]:
         "alpha": r.alpha, "alpha_adjusted": r.alpha_adjusted, "margin": r.study.margin,
         "p_permutation": v.p_permutation, "p_method": v.p_method, "p_fisher": v.p_fisher, "p_holm": v.p_holm,
         "shows_effect": v.shows_effect, "bootstrap_replicates": v.bootstrap_replicates,
+        "bound_low": v.bound[0] if v.bound else None, "bound_high": v.bound[1] if v.bound else None,
+        "p_exclusion": v.exclusion_p, "p_exclusion_holm": v.exclusion_p_holm,
     })
     for h in r.hypotheses:
         row[f"verdict_{h.id}"] = h.per_variant.get(v.id)

@@ -45,7 +45,7 @@ def keep_newest_versions(frame: pd.DataFrame, spans: Sequence[LogSpan]) -> tuple
     per_condition = newest.groupby(list(CONDITION), sort=False)["version"].transform("size")
     mixed = newest[per_condition > 1]
     if mixed.empty:
-        return frame, []
+        return frame, _pair_notes(newest)
     # the kept version of a mixed condition: its newest log is the latest (ties: the larger version text)
     kept = (
         mixed.sort_values(["created", "version"], na_position="first")
@@ -55,7 +55,24 @@ def keep_newest_versions(frame: pd.DataFrame, spans: Sequence[LogSpan]) -> tuple
     marked = rows.merge(kept.rename(columns={"version": "kept", "created": "kept_created"}), how="left", on=list(CONDITION))
     drop = (marked["kept"].notna() & (marked["version"] != marked["kept"])).to_numpy()
     notes = _notes(marked, drop)
+    kept_versions = newest.merge(kept[list(CONDITION)].assign(mixed=True), how="left", on=list(CONDITION))
+    chosen = kept_versions[kept_versions["mixed"].isna()].drop(columns="mixed")
+    notes += _pair_notes(pd.concat([chosen, kept], ignore_index=True))
     return frame[~drop].reset_index(drop=True), notes
+
+
+def _pair_notes(versions: pd.DataFrame) -> list[str]:
+    """A note for each variant whose two conditions come from different task versions."""
+    notes = []
+    for (study, variant, model), group in versions.groupby(["study", "variant", "model"], sort=True):
+        by_role = dict(zip(group["role"], group["version"], strict=True))
+        if len(set(by_role.values())) > 1:
+            shown = ", ".join(f"{role}: '{by_role[role]}'" for role in sorted(by_role))
+            notes.append(
+                f"study {study}, model {model}: variant {variant} compares conditions rendered from different "
+                f"task versions ({shown}); rerun both to compare like with like"
+            )
+    return notes
 
 
 def _notes(marked: pd.DataFrame, drop: np.ndarray) -> list[str]:
