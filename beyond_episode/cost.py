@@ -34,6 +34,7 @@ BATCH_DISCOUNT = 0.5
 """Share of the list price that batch APIs bill (OpenAI, Anthropic, Google: 50%)."""
 BATCH_PROVIDERS = frozenset({"openai", "anthropic", "google", "grok", "together"})
 """Providers for which Inspect's ``--batch`` uses a batch API."""
+OFFLINE_PROVIDERS = frozenset({"subject", "mockllm"})
 PRICES_AS_OF = "2025-07"
 LIST_PRICES: Mapping[str, tuple[float, float, float, float]] = {
     # model: (input, output, cache write, cache read), USD per million tokens, as published.
@@ -160,10 +161,10 @@ def pilot_usage(paths: tuple[Path, ...] | list[Path]) -> dict[str, Usage]:
 
 def model_price(model: str, price: tuple[float, float] | None = None, cost_config: str | None = None) -> Price | None:
     """The price of a model: ``--price``, else Inspect's model data (list prices filled in)."""
+    if model.split("/", 1)[0] in OFFLINE_PROVIDERS:
+        return Price(0.0, 0.0, "offline model")
     if price is not None:
         return Price(price[0], price[1], "--price")
-    if model.split("/", 1)[0] in ("subject", "mockllm"):
-        return Price(0.0, 0.0, "offline model")
     from inspect_ai.model import ModelCost, get_model_info
     from inspect_ai.model._model_info import set_model_cost
 

@@ -104,7 +104,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         out=get("out"),
         no_report=bool(get("no_report")),
         alpha=get("alpha"),
-        jobs=get("jobs") or 1,
+        jobs=1 if get("jobs") is None else get("jobs"),
         max_connections=get("max_connections"),
         max_samples=get("max_samples"),
         max_tasks=get("max_tasks"),
