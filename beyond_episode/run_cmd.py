@@ -104,7 +104,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         out=get("out"),
         no_report=bool(get("no_report")),
         alpha=get("alpha"),
-        jobs=1 if get("jobs") is None else get("jobs"),
+        jobs=int(get("jobs") if get("jobs") is not None else 1),
         max_connections=get("max_connections"),
         max_samples=get("max_samples"),
         max_tasks=get("max_tasks"),
