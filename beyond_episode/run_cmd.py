@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from beyond_episode.errors import BepError
 from beyond_episode.run_options import RunOptions, key_values, parse_price
@@ -91,7 +92,10 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
     """The run options of a parsed ``bep run`` command line."""
     variants = [v.strip() for v in args.variants.split(",") if v.strip()] if args.variants else []
     roles = key_values(getattr(args, "model_role", []), "--model-role")
-    get = lambda name: getattr(args, name, None)  # noqa: E731
+
+    def get(name: str) -> Any:
+        return getattr(args, name, None)
+
     return RunOptions(
         studies=tuple(args.studies),
         models=tuple(args.model or ()),
@@ -104,7 +108,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         out=get("out"),
         no_report=bool(get("no_report")),
         alpha=get("alpha"),
-        jobs=int(get("jobs") if get("jobs") is not None else 1),
+        jobs=1 if get("jobs") is None else get("jobs"),
         max_connections=get("max_connections"),
         max_samples=get("max_samples"),
         max_tasks=get("max_tasks"),
