@@ -144,3 +144,37 @@ def test_a_failing_subject_answers_500(server: SubjectServer, monkeypatch: pytes
     monkeypatch.setattr(server_module, "respond", broken)
     status, body = _post(server.url, {"model": "honest", "messages": [{"role": "user", "content": "hi"}]})
     assert status == 500 and "boom" in body["error"]["message"]
+
+
+def test_fail_every_answers_every_nth_completion_with_500() -> None:
+    srv = make_server("127.0.0.1", 0, fail_every=3)
+    serve_in_thread(srv)
+    try:
+        body = {"model": "honest", "messages": [{"role": "user", "content": "hi"}]}
+        statuses = [_post(srv.url, body)[0] for _ in range(7)]
+        assert statuses == [200, 200, 500, 200, 200, 500, 200]
+        assert (srv.completions, srv.failures) == (7, 2)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--port", "99999"], "--port must lie in 0..65535"),
+        (["--port", "-1"], "--port must lie in 0..65535"),
+        (["--fail-every", "0"], "--fail-every must be a positive integer"),
+    ],
+)
+def test_out_of_range_numbers_are_one_line_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "beyond_episode.cli", "serve-subjects", *args],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("bep serve-subjects: ") and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
