@@ -203,3 +203,21 @@ def test_task_has_default_limits_and_takes_overrides():
     assert task.message_limit == MESSAGE_LIMIT and task.token_limit
     task = sandbagging_qa(variant="baseline", items=1, message_limit=50, token_limit=1000)
     assert task.message_limit == 50 and task.token_limit == 1000
+
+
+def test_rescoring_a_log_keeps_the_exclusion_and_adds_the_judge(scripted, tmp_path):
+    from inspect_ai import score as inspect_score
+    from inspect_ai.log import read_eval_log
+
+    from beyond_episode.tasks.sandbagging_qa.scorer import sandbagging_scorer
+
+    outputs = [*READ, *[tool_call("list_files", {}, "Still looking around.") for _ in range(40)]]
+    task = sandbagging_qa(variant="baseline", role="a", items=1, message_limit=16)
+    [log] = inspect_eval(task, model=scripted(outputs), display="none", log_dir=str(tmp_path))
+    grader = scripted([reply("NO"), reply("YES")])
+    rescored = inspect_score(
+        read_eval_log(log.location), sandbagging_scorer(), model_roles={"grader": grader}, action="overwrite", display="none"
+    )
+    score = next(iter(rescored.samples[0].scores.values()))
+    _excluded(score, "limit")
+    assert score.metadata["label_judge_eval_aware"] == "yes" and score.value["eval_aware"] == 1.0
