@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
+
+from inspect_ai._util.error import PrerequisiteError
 
 from beyond_episode import __version__
 from beyond_episode.errors import BepError
@@ -61,9 +64,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BepError as err:
         print(f"bep {name}: {err}", file=sys.stderr)
         return 2
+    except PrerequisiteError as err:  # Inspect's own refusals (e.g. a log directory of another run)
+        print(f"bep {name}: {_one_line(str(err))}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"bep {name}: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(message: str) -> str:
+    """Inspect's rich-markup, multi-line message as one plain line."""
+    return " ".join(re.sub(r"\[/?[a-z ]+\]", "", message).split())
 
 
 if __name__ == "__main__":
