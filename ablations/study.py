@@ -21,8 +21,8 @@ against the folder of the study file. ``Study.family_path`` is the folder it was
 from __future__ import annotations
 
 import difflib
+import hashlib
 import math
-import os
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -36,11 +36,11 @@ from beyond_episode.prompts.family import (
     OUTCOME_TYPES,
     Family,
     OutcomeType,
-    folder_stamp,
+    folder_digest,
     is_path_ref,
     load_family,
 )
-from beyond_episode.yamlio import LineMap, load_yaml, where
+from beyond_episode.yamlio import LineMap, load_yaml, short, where
 
 Sign = Literal["+", "0", "-", "?"]
 Kind = Literal["instruction_following", "in_episode", "beyond_episode"]
@@ -170,30 +170,28 @@ def study_path(name_or_path: str | Path) -> Path:
     raise BepError(f"unknown study '{name_or_path}' (shipped studies: {', '.join(study_names())})")
 
 
-_Stamp = tuple[int, int]
-_CACHE: OrderedDict[str, tuple[_Stamp, tuple[tuple[str, int, int], ...], Study]] = OrderedDict()
+_CACHE: OrderedDict[str, tuple[str, str, Study]] = OrderedDict()
 _CACHE_SIZE = 64
-
-
-def _file_stamp(path: Path) -> _Stamp:
-    info = os.stat(path)
-    return (info.st_size, info.st_mtime_ns)
 
 
 def load_study(name_or_path: str | Path) -> Study:
     """Load and validate a study by shipped name or path.
 
-    The result is cached by the study file's size and modification time and by its family
-    folder's files, so a study or family edited in a long-lived process is read again.
+    The result is cached by a digest of the study file's bytes and of its family folder's files,
+    so a study or family edited in a long-lived process is read and checked again.
     """
     path = study_path(name_or_path)
-    key, stamp = str(path.resolve()), _file_stamp(path)
+    key = str(path.resolve())
+    try:
+        stamp = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as err:
+        raise BepError(f"{path}: cannot read file ({err.strerror or err})") from None
     hit = _CACHE.get(key)
-    if hit is not None and hit[0] == stamp and folder_stamp(hit[2].family_path) == hit[1]:
+    if hit is not None and hit[0] == stamp and folder_digest(hit[2].family_path) == hit[1]:
         _CACHE.move_to_end(key)
         return hit[2]
     study = _read_study(Path(key))
-    _CACHE[key] = (stamp, folder_stamp(study.family_path), study)
+    _CACHE[key] = (stamp, folder_digest(study.family_path), study)
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return study
@@ -225,7 +223,7 @@ def _field(spec: LineMap, key: str, path: Path, kind: type | tuple[type, ...]) -
 def _real(spec: LineMap, key: str, path: Path, default: float) -> float:
     value = spec.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise BepError(f"{where(path, spec, key)}: field '{key}' must be a finite number, got {value!r}")
+        raise BepError(f"{where(path, spec, key)}: field '{key}' must be a finite number, got {short(value)}")
     return float(value)
 
 
@@ -233,7 +231,7 @@ def _integer(spec: LineMap, key: str, path: Path, default: int) -> int:
     value = spec.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COUNT:
         raise BepError(
-            f"{where(path, spec, key)}: field '{key}' must be an integer in [1, {MAX_COUNT}], got {value!r}"
+            f"{where(path, spec, key)}: field '{key}' must be an integer in [1, {MAX_COUNT}], got {short(value)}"
         )
     return value
 
@@ -455,10 +453,10 @@ def _parse_study(spec: LineMap, path: Path) -> Study:
                 sign, why = pspec.get("sign"), str(pspec.get("why", ""))
             else:
                 sign, why = pspec, ""
-            sign = str(sign) if sign is not None else None
+            sign = str(sign) if isinstance(sign, (str, int, float)) else None
             if sign not in SIGNS:
                 raise BepError(
-                    f"{ploc}: prediction of '{hid}' for '{vid}' must be one of + 0 - ? (got {pspec!r})"
+                    f"{ploc}: prediction of '{hid}' for '{vid}' must be one of + 0 - ? (got {short(pspec)})"
                 )
             predictions[str(vid)] = Prediction(sign, why)  # type: ignore[arg-type]
         missing = [v for v in variants if v not in predictions]

@@ -8,6 +8,7 @@ Latin-1 or UTF-16 bytes and YAML that the safe loader rejects become a one-line
 from __future__ import annotations
 
 import codecs
+import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,23 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
+MAX_NODES = 200_000
+"""The most values a YAML file may hold once its aliases are expanded (guards against alias bombs)."""
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    memo[id(node)] = 1  # a cycle counts once
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, memo) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    memo[id(node)] = size
+    return size
+
 
 def read_text(path: Path) -> str:
     """The text of a UTF-8 file (a UTF-8 byte-order mark is allowed); anything else is a one-line error."""
@@ -92,7 +110,12 @@ def load_yaml(path: Path) -> Any:
     try:
         loader = _Loader(text)
         loader.name = str(path)
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, {}) > MAX_NODES:
+            raise BepError(f"{path}: YAML too large once its aliases are expanded (over {MAX_NODES} values)")
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else "?"
@@ -111,6 +134,15 @@ def load_yaml(path: Path) -> Any:
     finally:
         if loader is not None:
             loader.dispose()
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 4, 60, 60
+
+
+def short(value: Any) -> str:
+    """A bounded ``repr`` of a value from a YAML file, for error messages (safe on alias bombs)."""
+    return _SHORT.repr(value)
 
 
 def where(path: Path, node: Any, key: Any = None) -> str:

@@ -13,12 +13,12 @@ trials per sample. A study may only use a declared outcome.
 
 ``load_family`` takes a shipped family's name or a folder path. A loaded family holds the text
 of its templates as read at load time, and renders from those only. Loaded families are cached
-by the names, sizes and modification times of the folder's files, so an edited family is read
-again by the next ``load_family``.
+by a digest of the folder's files, so an edited family is read again by the next ``load_family``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections import OrderedDict
@@ -32,7 +32,7 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from beyond_episode.errors import BepError
 from beyond_episode.paths import prompts_dir
-from beyond_episode.yamlio import LineMap, load_yaml, read_text, where
+from beyond_episode.yamlio import LineMap, load_yaml, read_text, short, where
 
 TEMPLATE_ROLES = ("system", "user", "followup")
 OutcomeType = Literal["binary", "proportion", "mean"]
@@ -134,6 +134,10 @@ class Family:
                 f"{source}: family '{self.name}' has no factor '{factor}' "
                 f"(factors: {', '.join(self.factors)})"
             )
+        if not isinstance(level, (str, int, float)) or isinstance(level, bool):
+            raise BepError(
+                f"{source}: level of factor '{factor}' must be a level name, got {short(level)}"
+            )
         if str(level) not in self.factors[factor].levels:
             raise BepError(
                 f"{source}: factor '{factor}' of family '{self.name}' has no level '{level}' "
@@ -226,18 +230,24 @@ def family_names() -> list[str]:
     return sorted(p.parent.name for p in prompts_dir().glob("*/family.yaml"))
 
 
-def folder_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """The name, size and modification time of every file in a family folder (a cache key)."""
-    stamp: list[tuple[str, int, int]] = []
+def folder_digest(folder: Path) -> str:
+    """A SHA-256 of the names and bytes of every file in a family folder (hidden files aside).
+
+    It is the key of the cache of loaded families: any edit, even one that keeps a file's size
+    and lands within the file system's timestamp resolution, gives a new key.
+    """
+    digest = hashlib.sha256()
     for root, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
-        for name in sorted(names):
+        for name in sorted(n for n in names if not n.startswith(".")):
+            file = Path(root, name)
             try:
-                info = os.stat(os.path.join(root, name))
+                data = file.read_bytes()
             except OSError:
                 continue
-            stamp.append((os.path.relpath(os.path.join(root, name), folder), info.st_size, info.st_mtime_ns))
-    return tuple(stamp)
+            digest.update(file.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
 
 
 def is_path_ref(value: str | Path) -> bool:
@@ -279,18 +289,18 @@ def family_folder(name_or_path: str | Path) -> Path:
     raise BepError(f"unknown family '{name}' (shipped families: {', '.join(family_names())})")
 
 
-_CACHE: OrderedDict[str, tuple[tuple[tuple[str, int, int], ...], Family]] = OrderedDict()
+_CACHE: OrderedDict[str, tuple[str, Family]] = OrderedDict()
 _CACHE_SIZE = 64
 
 
 def load_family(name_or_path: str | Path) -> Family:
     """Load a family by shipped name, or from a folder (or its ``family.yaml``); see :func:`family_folder`.
 
-    The result is cached by the folder's file names, sizes and modification times: a family
+    The result is cached by a digest of the folder's files (:func:`folder_digest`): a family
     edited in a long-lived process is read again.
     """
     folder = family_folder(name_or_path)
-    key, stamp = str(folder), folder_stamp(folder)
+    key, stamp = str(folder), folder_digest(folder)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] == stamp:
         _CACHE.move_to_end(key)

@@ -118,3 +118,24 @@ def test_template_outside_the_family_folder(tmp_path):
     (tmp_path / "secret.j2").write_text("hi\n")
     with pytest.raises(BepError, match=r"family.yaml:\d+: template file '../../secret.j2' must be inside"):
         load_family(folder)
+
+
+def test_alias_bomb_and_deep_nesting_are_one_line_errors(tmp_path):
+    anchors = ["&a0 [x, x, x, x, x, x, x, x, x, x]"]
+    anchors += [f"&a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(f"study: bomb\ndescription: [{', '.join(anchors)}]\nmargin: *a8\n", encoding="utf-8")
+    with pytest.raises(BepError, match="bomb.yaml: YAML too large once its aliases are expanded"):
+        load_study(bomb)
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("study: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(BepError, match="deep.yaml: invalid YAML: nested too deeply"):
+        load_study(deep)
+
+
+def test_a_non_scalar_level_is_named_briefly(tmp_path):
+    path = tmp_path / "study.yaml"
+    text = SHIPPED_STUDY.read_text(encoding="utf-8")
+    path.write_text(text.replace("levels: {consequence: developers_sad}", "levels: {consequence: [a, b, c, d, e, f]}"))
+    with pytest.raises(BepError, match=r"level of factor 'consequence' must be a level name, got \['a', 'b', 'c', 'd', \.\.\.\]"):
+        load_study(path)

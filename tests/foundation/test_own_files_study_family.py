@@ -98,11 +98,12 @@ def test_edits_are_seen_by_a_long_lived_process(own):
     study_file, family = own
     before = load_family(family).render({"consequence": "not_deployed"}).files["Documentation.md"]
     assert FAMILY_EDIT in before
-    _replace(family / "family.yaml", FAMILY_EDIT, "we will send them on holiday.")
+    same_size = FAMILY_EDIT.replace("quiet farm", "noisy farm")
     stat = (family / "family.yaml").stat()
-    os.utime(family / "family.yaml", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    _replace(family / "family.yaml", FAMILY_EDIT, same_size)
+    os.utime(family / "family.yaml", ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size, same time
     after = load_family(family).render({"consequence": "not_deployed"}).files["Documentation.md"]
-    assert "send them on holiday" in after
+    assert "noisy farm" in after
     loaded = load_family(family)
     (family / "user.j2").write_text("EDITED USER {{ instruction_text }}\n", encoding="utf-8")
     assert load_family(family).render({}).user.startswith("EDITED USER")
