@@ -124,7 +124,7 @@ class Study:
     min_effect: float
     variants: Mapping[str, Variant]
     hypotheses: Mapping[str, Hypothesis]
-    family_path: Path = Path()
+    family_path: Path
     """The folder of the family this study was validated against (absolute). Load the family
     with ``load_family(study.family_path)`` to use exactly that folder, never a shipped one of
     the same name."""
