@@ -40,12 +40,17 @@ def _pct(x: int, n: int) -> str:
     return f"{x} of {n} ({100 * x / n:.0f}%)" if n else "0 of 0"
 
 
+def _holm(pvalues: list[float], alpha: float) -> list[float]:
+    # nothing to adjust when every test is void (no exclusion anywhere): skip statsmodels
+    return [1.0] * len(pvalues) if all(p >= 1.0 for p in pvalues) else holm(pvalues, alpha)
+
+
 def selective_exclusion(result: StudyResult) -> None:
     """Test every pair's exclusion rates; set the p-values and add a warning per flagged variant."""
     pairs = [v for v in result.variants if v.a.total and v.b.total]
     for v in pairs:
         v.exclusion_p = _fisher(v.a.excluded, v.a.total, v.b.excluded, v.b.total)
-    adjusted = holm([float(v.exclusion_p or 1.0) for v in pairs], result.alpha)
+    adjusted = _holm([float(v.exclusion_p or 1.0) for v in pairs], result.alpha)
     for v, p in zip(pairs, adjusted, strict=True):
         v.exclusion_p_holm = p
         if p < result.alpha:
@@ -61,7 +66,7 @@ def awareness_difference(result: StudyResult) -> None:
     pairs = [v for v in result.variants if v.a.aware_n and v.b.aware_n]
     for v in pairs:
         v.aware_p = _fisher(v.a.aware, v.a.aware_n, v.b.aware, v.b.aware_n)
-    adjusted = holm([float(v.aware_p or 1.0) for v in pairs], result.alpha)
+    adjusted = _holm([float(v.aware_p or 1.0) for v in pairs], result.alpha)
     for v, p in zip(pairs, adjusted, strict=True):
         v.aware_p_holm = p
         if p < result.alpha:

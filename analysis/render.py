@@ -36,7 +36,7 @@ _TEX = {
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
     "<": r"\textless{}", ">": r"\textgreater{}", "−": "$-$", "—": "---", "–": "--",
     "≥": r"$\geq$", "≤": r"$\leq$", "Σ": r"$\Sigma$", "²": r"$^2$", "α": r"$\alpha$",
-    "✓": r"$\checkmark$", "✗": r"$\times$", "·": r"$\cdot$", "±": r"$\pm$", "×": r"$\times$",
+    "✓": r"$\checkmark$", "✗": r"$\times$", "·": r"$\cdot$", "±": r"$\pm$", "×": r"$\times$", "→": r"$\rightarrow$",
 }
 
 

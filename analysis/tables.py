@@ -262,7 +262,8 @@ def samples(report: Report) -> TableDoc:
             for r in results
         ]
         rows.append(Row(["", "all"] + [f"{t - e - u} of {t} ({e} err, {u} unsc)" for t, e, u in totals]))
-        notes = ["scored of all samples; excluded: err = the sample errored, unsc = no usable score (e.g. NaN)"]
+        notes = ["scored of all samples; excluded: err = the sample errored, unsc = the outcome does not count "
+                 "(a reason from the family's validity rules, or no usable score); reasons in the exclusions table"]
         notes += [f"{r.model}: {n}" for r in results for n in r.notes]
         sections.append(Section(f"{study_id}: samples per condition", columns, rows, notes, study_id))
     return TableDoc("samples", "Samples and exclusions", sections)
