@@ -161,6 +161,7 @@ def normalise(frame: pd.DataFrame, source: str = "data", *, allow_unknown: bool 
         raise BepError(
             f"{source}: row {row + 1} has status 'ok' but exclusion '{reason.iloc[row]}' (an excluded sample is unscored)"
         )
+    status = status.mask(status.isna() & (reason == ERROR_REASON).fillna(False), "error")
     status = status.mask(status.isna() & reason.notna(), "unscored")
     has_outcome = out["outcome"].notna()
     status = status.fillna(pd.Series(np.where(has_outcome, "ok", "unscored"), index=out.index))

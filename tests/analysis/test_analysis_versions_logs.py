@@ -13,7 +13,7 @@ from inspect_ai.log import EvalConfig, EvalDataset, EvalLog, EvalSample, EvalSpe
 from inspect_ai.scorer import Score
 
 from beyond_episode.ablations.study import load_study
-from beyond_episode.analysis import analyze, read_logs
+from beyond_episode.analysis import analyze, read_logs, read_tidy
 from beyond_episode.analysis import read as read_mod
 
 STUDY = "sandbagging_b6"
@@ -128,3 +128,21 @@ def test_one_version_gives_no_note(tmp_path: Path):
     _write(tmp_path / "b.eval", _pair("not_deployed", 0.9, 0.3), "same", "2025-01-02T00:00:00+00:00")
     tidy = read_logs([tmp_path])
     assert len(tidy) == 16 and not [n for n in read_mod.notes_of(tidy) if "version" in n]
+
+
+def test_tidy_table_written_from_logs_reads_back(tmp_path: Path):
+    samples = [
+        _sample("baseline", "a", "s1", 1, 0.9, value={"eval_aware": 1.0}, label_rule_intent="yes", label_judge_intent="no"),
+        _sample("baseline", "a", "s2", 1, math.nan, exclusion="limit"),
+        _sample("baseline", "b", "s1", 1, 0.3, value={"eval_aware": 0.0}),
+        _sample("baseline", "b", "s2", 1, math.nan),
+    ]
+    _write(tmp_path / "one.eval", samples, "v1", "2025-01-01T00:00:00+00:00")
+    tidy = read_logs([tmp_path])
+    path = tmp_path / "tidy.csv"
+    tidy.drop(columns=["status"]).to_csv(path, index=False)
+    back = analyze([path]).result(STUDY, MODEL).variant("baseline")
+    assert back.a.exclusions == {"limit": 1} and back.b.exclusions == {"no_score": 1}
+    assert (back.a.aware, back.a.aware_n, back.b.aware, back.b.aware_n) == (1, 1, 0, 1)
+    again = read_tidy(path)
+    assert list(again["label_judge_intent"].dropna()) == ["no"]
