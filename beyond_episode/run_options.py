@@ -131,14 +131,22 @@ class RunOptions:
         return kwargs
 
 
+MAX_COUNT = 10**7
+"""No count of a run (epochs, items, samples, limits) is sensibly larger."""
+
+
 def positive(name: str, value: int | float | None) -> None:
     if value is not None and (isinstance(value, bool) or value < 1):
         raise BepError(f"--{name.replace('_', '-')} must be a positive integer, got {value}")
+    if value is not None and value > MAX_COUNT:
+        raise BepError(f"--{name.replace('_', '-')} must be at most {MAX_COUNT:,}, got {value}")
 
 
 def non_negative(name: str, value: int | None) -> None:
     if value is not None and value < 0:
         raise BepError(f"--{name.replace('_', '-')} must be zero or more, got {value}")
+    if value is not None and value > MAX_COUNT:
+        raise BepError(f"--{name.replace('_', '-')} must be at most {MAX_COUNT:,}, got {value}")
 
 
 def check_model_name(model: str, flag: str = "--model") -> None:

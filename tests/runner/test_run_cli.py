@@ -112,6 +112,8 @@ def test_options_reach_inspect():
         (["--message-limit", "0"], "--message-limit must be a positive integer"),
         (["--retry-on-error", "-1"], "--retry-on-error must be zero or more"),
         (["--jobs", "0"], "--jobs must be a positive integer"),
+        (["--epochs", "2000000000000"], "--epochs must be at most 10,000,000"),
+        (["--temperature", "nan"], "--temperature must lie in [0, 2]"),
         (["--price", "abc"], "--price takes IN,OUT"),
         (["--batch", "0"], "--batch takes an optional positive batch size"),
         (["--cache", "soon"], "--cache takes an expiry"),
