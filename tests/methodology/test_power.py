@@ -105,7 +105,7 @@ def test_bad_input_is_a_one_line_error(tmp_path: Path) -> None:
     study.write_text(
         load_study("sandbagging_b6").path.read_text().replace(
             "outcome: {name: accuracy, type: proportion, trials: 10, label: accuracy}",
-            "outcome: {name: accuracy, type: mean, label: accuracy}",
+            "outcome: {name: actions, type: mean, label: actions}",
         )
     )
     with pytest.raises(BepError, match="give --sd"):
