@@ -143,11 +143,19 @@ def record_attempt(log_dir: Path, after: Tally, before: Tally, options: Any) -> 
     return len(attempts)
 
 
-def describe_attempt(attempt: int, after: Tally, before: Tally) -> str:
-    """One line on the samples of this attempt, for the run's output."""
+def describe_attempt(attempt: int, after: Tally, before: Tally, tolerated: bool = False) -> str:
+    """One line on the samples of this attempt, for the run's output.
+
+    ``tolerated``: errors within ``--fail-on-error`` leave the log complete, so no rerun retries them.
+    """
     line = f"Attempt {attempt} in this log directory: {after.samples} samples, {after.scored} without error"
     if after.errored:
-        line += f", {after.errored} errored (run the same command again to retry them)"
+        advice = (
+            "tolerated by --fail-on-error, so a rerun does not retry them"
+            if tolerated
+            else "run the same command again to retry them"
+        )
+        line += f", {after.errored} errored ({advice})"
     if before.errored:
         line += f"; {before.errored} had errored before this attempt"
     if after.retries:

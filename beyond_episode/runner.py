@@ -286,7 +286,7 @@ def run_study(options: RunOptions, plan: Plan | None = None) -> RunResult:
     complete = run_plan(plan, log_dir, options)
     after = tally(log_dir)
     attempt = record_attempt(log_dir, after, before, options)
-    print(describe_attempt(attempt, after, before))
+    print(describe_attempt(attempt, after, before, tolerated=options.fail_on_error is not None))
     sys.stdout.flush()
     result = RunResult(complete=complete, log_dir=log_dir, tally=after, before=before, attempt=attempt)
     if not options.no_report:
