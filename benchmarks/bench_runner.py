@@ -19,7 +19,7 @@ from pathlib import Path
 from inspect_ai import eval_set
 
 import beyond_episode._registry  # noqa: F401
-from beyond_episode import runner
+from beyond_episode import run_cmd, runner
 from beyond_episode.tasks.sandbagging_qa.task import sandbagging_qa
 
 MODEL = "subject/capability_preserver"
@@ -27,7 +27,7 @@ MODEL = "subject/capability_preserver"
 
 def run_bep(log_dir: Path, epochs: int, items: int) -> float:
     parser = argparse.ArgumentParser()
-    runner.configure(parser)
+    run_cmd.configure(parser)
     args = parser.parse_args(
         ["sandbagging_b6", "--model", MODEL, "--epochs", str(epochs), "--items", str(items),
          "--log-dir", str(log_dir), "--no-report", "--display", "none"]

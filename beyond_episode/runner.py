@@ -145,7 +145,7 @@ def make_plan(options: RunOptions | argparse.Namespace) -> Plan:
 
 
 def _family_of(study: Study) -> Any:
-    return load_family(study.family_path if study.family_path != Path() else study.family)
+    return load_family(study.family_path)
 
 
 def task_function(family: str) -> Any:
@@ -327,6 +327,7 @@ def verdict_table(report: Any) -> str:
     for study, by_model in rows.items():
         cells = "  ".join(by_model.get(m, "-").ljust(c) for m, c in zip(models, cols, strict=True))
         lines.append("  " + study.ljust(width) + "  " + cells)
+    lines.extend(f"  warning: {r.study.id} {r.model}: {text}" for r in report.results for text in r.warnings)
     return "\n".join(lines)
 
 
