@@ -89,8 +89,24 @@ def _condition(
     est = estimate(values, study.outcome, alpha, method)
     aware, aware_n = awareness_counts(part)
     cond = ConditionResult(variant, role, dict(levels), total, errored, unscored, est,
-                           exclusions=reasons, aware=aware, aware_n=aware_n)
+                           exclusions=reasons, aware=aware, aware_n=aware_n, sources=_sources(part))
     return cond, values, items
+
+
+def _sources(part: pd.DataFrame | None) -> dict[str, list[str]]:
+    """Log file -> the condition's sample ids (``<id>/<epoch>``), for the report's links."""
+    if part is None or part.empty:
+        return {}
+    logs = part["log"].astype("string").fillna("") if "log" in part.columns else pd.Series("", index=part.index)
+    if "sample_id" in part.columns:
+        ids = part["sample_id"].astype("string").fillna(part["item"].astype(str))
+    else:
+        ids = part["item"].astype(str)
+    keys = ids.astype(str) + "/" + part["epoch"].astype(str)
+    out: dict[str, list[str]] = {}
+    for log, key in zip(logs.astype(str), keys, strict=True):
+        out.setdefault(log, []).append(key)
+    return out
 
 
 def _reasons(part: pd.DataFrame, status: np.ndarray) -> dict[str, int]:

@@ -242,13 +242,63 @@ def _legend(ax: Axes, entries: Sequence[tuple[str, str]], size: float) -> None:
 # --------------------------------------------------------------------------- the figures
 
 
+def pair_legend(r: StudyResult) -> tuple[list[str], list[str]]:
+    """The legend of the bars (each role named by its level of the pair) and the x labels.
+
+    The pair most variants share names the legend; a variant with another pair says its levels
+    in its own label."""
+    vs = r.variants
+    pairs = [(v.factor, v.a.levels.get(v.factor, "a"), v.b.levels.get(v.factor, "b")) for v in vs]
+    common = max(set(pairs), key=pairs.count) if pairs else ("pair", "a", "b")
+    factor, a_level, b_level = common
+    legend = [f"a: {factor} = {a_level}", f"b: {factor} = {b_level}"]
+    labels = []
+    for v, pair in zip(vs, pairs, strict=True):
+        label = f"{v.number}. {v.id}"
+        if pair != common:
+            label += f" (a: {pair[1]}, b: {pair[2]})"
+        labels.append(label)
+    if any(pair != common for pair in pairs):
+        legend.append("other pairs: levels in the label")
+    return legend, labels
+
+
+def interval_words(r: StudyResult) -> str:
+    """The per-condition interval of the bars, in words (level and method)."""
+    method = next((v.a.estimate.method for v in r.variants if v.a.scored), "")
+    name = {"t": "t", "wilson": "Wilson", "jeffreys": "Jeffreys", "beta": "Beta-posterior"}.get(method, method)
+    return f"{100 * (1 - r.alpha):g}% {name} intervals".replace("  ", " ")
+
+
+def bars_reason(r: StudyResult) -> str | None:
+    """Why the bars are not drawn (no condition has a scored sample), or None."""
+    if any(c.scored for v in r.variants for c in (v.a, v.b)):
+        return None
+    return "no condition has a scored sample"
+
+
+def forest_reason(r: StudyResult) -> str | None:
+    """Why the forest plot is not drawn (no variant has scored samples in both conditions), or None."""
+    return None if r.k else "no variant has scored samples in both conditions"
+
+
+def coherence_reason(results: Sequence[StudyResult]) -> str | None:
+    """Why the incoherence plot is not drawn, or None."""
+    if results[0].study.outcome.type == "mean":
+        return "incoherence (Brier form) is defined for binary and proportion outcomes only"
+    if not any(b.coherence.incoherence is not None for r in results for b in r.coherence_by_actions):
+        return ("no transcript lengths (actions) were recorded, or no bin of actions has an item with two scored "
+                "samples that miss the target")
+    return None
+
+
 def bars(r: StudyResult, base: Path) -> list[Path]:
     """Each variant's two conditions with intervals (like Apollo's B.6 Figure 8)."""
     vs = r.variants
     n = len(vs)
     x = np.arange(n, dtype=float)
     width = 0.38
-    labels = [f"{v.number}. {v.id}" for v in vs]
+    legend_labels, labels = pair_legend(r)
     proportion = r.study.outcome.type != "mean"
 
     # margins from the texts: rotated tick labels below, the y label and tick labels on the left,
@@ -257,9 +307,11 @@ def bars(r: StudyResult, base: Path) -> list[Path]:
     sin, cos = np.sin(np.radians(60)), np.cos(np.radians(60))
     line8 = 8 * _LINE * _PT
     bottom = 0.12 + _TICK + label_w * sin + line8 * cos
-    right = 0.24 + max(_text_width(s, 8) for s in ("condition a", "condition b")) + 0.55
+    right = 0.24 + max(_text_width(s, 8) for s in legend_labels) + 0.55
     axes_w = max(6.0, 0.6 * n + 2) - 1.1
-    title, title_size = _fit(f"{r.study.id} — {r.model}\n(* adjusted effect interval excludes 0)", 10, axes_w + right)
+    title, title_size = _fit(
+        f"{r.study.id} — {r.model}\n{r.study.outcome.label} per condition, {interval_words(r)}; "
+        f"* effect interval at 1 − {r.alpha:g}/{r.k} excludes 0", 10, axes_w + right)
     top = 0.1 + _lines_height(_lines(title), title_size) + 6 * _PT
     height = max(4.6, top + bottom + 2.6)
     fig = _new_figure(axes_w + right + 1.0, height)
@@ -267,13 +319,14 @@ def bars(r: StudyResult, base: Path) -> list[Path]:
 
     legend = []
     err_x, err_y, caps_x, caps_y = [], [], [], []
-    for offset, role, colour in ((-width / 2, "a", "#4c72b0"), (width / 2, "b", "#dd8452")):
+    for offset, role, colour, name in ((-width / 2, "a", "#4c72b0", legend_labels[0]),
+                                       (width / 2, "b", "#dd8452", legend_labels[1])):
         conds = [getattr(v, role) for v in vs]
         means = np.array([c.estimate.mean if c.scored else np.nan for c in conds], dtype=float)
         errs = np.array([_err(c.estimate.mean, c.estimate.low, c.estimate.high) if c.scored else (0.0, 0.0)
                          for c in conds], dtype=float).reshape(-1, 2)
         drawn = ~np.isnan(means)
-        legend.append((f"condition {role}", colour))
+        legend.append((name, colour))
         if not drawn.any():
             continue
         xs, heights = x[drawn] + offset, means[drawn]
@@ -324,7 +377,7 @@ def bars(r: StudyResult, base: Path) -> list[Path]:
     ax.set_ylabel(r.study.outcome.label)
     ax.yaxis.set_label_coords(-(ticks_w + 4 * _PT) / axes_w, 0.5)
     ax.set_title(title, fontsize=title_size, y=1.0)
-    _legend(ax, legend, 8)
+    _legend(ax, legend + [(extra, "white") for extra in legend_labels[2:]], 8)
     return _save(fig, base)
 
 
@@ -407,7 +460,8 @@ def coherence_plot(results: list[StudyResult], base: Path) -> list[Path]:
     """Incoherence against the number of actions, one line per model."""
     width, height, right = 5.5, 3.6, 0.25
     left = 0.12 + _lines_height(1, 10) + 0.06 + _TICK + _text_width("0.0", 10)
-    title, size = _fit(f"{results[0].study.id}: incoherence vs transcript length", 10, width - 0.2)
+    title, size = _fit(f"{results[0].study.id}: incoherence vs transcript length, one line per model "
+                       "(point estimates, no interval)", 10, width - 0.2)
     fig = _new_figure(width, height)
     ax = fig.add_subplot()
     bottom = 0.1 + _TICK + _lines_height(2, 10) + 0.04
@@ -421,8 +475,8 @@ def coherence_plot(results: list[StudyResult], base: Path) -> list[Path]:
         label = _fit(r.model, 8, width - left - right - 0.7)[0]  # one legend font size: wrap only
         ax.plot([b.mean_actions for b in bins], values, "o-", label=label)
         drawn = True
-    if not drawn:
-        ax.text(0.5, 0.5, "no data on actions or no errors", ha="center", va="center", transform=ax.transAxes)
+    if not drawn:  # write_figures does not ask for it then; drawn on request, it says so
+        ax.text(0.5, 0.5, coherence_reason(results) or "", ha="center", va="center", transform=ax.transAxes)
     ax.set_xlabel("actions in the transcript (bin mean)")
     ax.set_ylabel("incoherence")
     ax.set_ylim(0, 1)
@@ -498,19 +552,40 @@ def _draw_all(jobs: list[_Job]) -> dict[str, list[Path]]:
     return dict(_draw(job) for job in jobs)
 
 
+def skipped_figures(report: Report) -> dict[str, str]:
+    """The figures that are not drawn because they would be empty, with the reason (same keys as
+    :func:`write_figures`)."""
+    skipped: dict[str, str] = {}
+    by_study: dict[str, list[StudyResult]] = {}
+    for r in report.results:
+        by_study.setdefault(r.study.id, []).append(r)
+        stem = f"{r.study.id}__{slug(r.model)}"
+        for kind, why in (("bars", bars_reason(r)), ("forest", forest_reason(r))):
+            if why:
+                skipped[f"{stem}__{kind}"] = why
+    for study_id, results in by_study.items():
+        why = coherence_reason(results)
+        if why:
+            skipped[f"{study_id}__coherence"] = why
+    return skipped
+
+
 def write_figures(report: Report, folder: Path) -> dict[str, list[Path]]:
-    """Every figure of the report; keys are ``<study>__<model>__bars`` and so on."""
+    """Every figure of the report that has something to show; keys are ``<study>__<model>__bars``
+    and so on (see :func:`skipped_figures` for the others)."""
     folder.mkdir(parents=True, exist_ok=True)
+    skipped = skipped_figures(report)
     jobs: list[_Job] = []
     by_study: dict[str, list[StudyResult]] = {}
     for r in report.results:
         by_study.setdefault(r.study.id, []).append(r)
         stem = f"{r.study.id}__{slug(r.model)}"
-        jobs.append((f"{stem}__bars", bars, r, folder / f"{stem}__bars"))
-        if r.k:
+        if f"{stem}__bars" not in skipped:
+            jobs.append((f"{stem}__bars", bars, r, folder / f"{stem}__bars"))
+        if f"{stem}__forest" not in skipped:
             jobs.append((f"{stem}__forest", forest, r, folder / f"{stem}__forest"))
     for study_id, results in by_study.items():
-        if results[0].study.outcome.type != "mean":
+        if f"{study_id}__coherence" not in skipped:
             jobs.append((f"{study_id}__coherence", coherence_plot, results, folder / f"{study_id}__coherence"))
     done = _draw_all(jobs)
     return {key: done[key] for key, _, _, _ in jobs}

@@ -299,7 +299,7 @@ class _Columns:
                 # a condition's factor levels are fixed, so they are read once per condition
                 self.levels[condition] = {k: str(v) for k, v in meta.items() if k[:7] == "factor_" and v is not None}
         added = len(self) - start
-        for name, value in (("model", model), ("log", path.name)):
+        for name, value in (("model", model), ("log", str(path))):
             code = tables[name].setdefault(value, len(tables[name]))
             codes[name].extend(array("i", [code]) * added)
         version = spec.get("task_version")

@@ -6,6 +6,7 @@ Templates are looked up first in a user folder (``--templates DIR``), then in th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,11 @@ def tex_escape(value: Any) -> str:
     return "".join(_TEX.get(ch, ch) for ch in str(value))
 
 
+def tex_label(value: Any) -> str:
+    """A ``\\label`` key: letters, digits, ``:``, ``-`` and ``.`` only."""
+    return re.sub(r"[^A-Za-z0-9:.-]+", "-", str(value)).strip("-")
+
+
 def md_escape(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
@@ -71,7 +77,7 @@ class Renderer:
         loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
         self.env = SandboxedEnvironment(
             loader=jinja2.ChoiceLoader(loaders),
-            autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -79,6 +85,7 @@ class Renderer:
         )
         self.env.filters["tex"] = tex_escape
         self.env.filters["md"] = md_escape
+        self.env.filters["texlabel"] = tex_label
         self.env.filters["cell"] = _cell
 
     def render(self, name: str, **context: Any) -> str:

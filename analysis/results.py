@@ -33,6 +33,9 @@ class ConditionResult:
     """Samples whose reasoning calls the scenario a test or an evaluation (``eval_aware`` 1)."""
     aware_n: int = 0
     """Samples with an ``eval_aware`` value."""
+    sources: dict[str, list[str]] = field(default_factory=dict)
+    """The samples behind the condition: log file -> sample ids as ``<id>/<epoch>`` (key ``""``
+    when the input recorded no log, e.g. a tidy table without a ``log`` column)."""
 
     @property
     def id(self) -> str:

@@ -16,9 +16,11 @@ from typing import Any
 import pandas as pd
 
 from .effects import EFFECT_METHODS, effect_method
+from .published import Published, for_study
 from .results import ConditionResult, Report, StudyResult, VariantResult
 
 VERDICT_KIND = "verdict"
+PUBLISHED_KIND = "published"
 
 
 @dataclass
@@ -108,27 +110,54 @@ VERDICT_LEGEND = (
 # --------------------------------------------------------------------------- 1. comparison
 
 
-def comparison(report: Report) -> TableDoc:
+def _published_cells(row: Published | None) -> list[str]:
+    """The published column's cells of one variant block (empty where nothing is published)."""
+    if row is None:
+        return [""] * 6
+
+    def rate(x: float | None, k: int | None, n: int | None) -> str:
+        if x is None:
+            return ""
+        return num(x) + (f" ({k}/{n})" if k is not None and n else "")
+
+    diff = "" if row.difference is None else num(row.difference) + (
+        f" ± {num(row.difference_se)}" if row.difference_se is not None else "")
+    n = " / ".join("" if x is None else str(x) for x in (row.n_a, row.n_b)).strip(" /")
+    return [rate(row.rate_a, row.successes_a, row.n_a), rate(row.rate_b, row.successes_b, row.n_b), diff, "",
+            row.p, n]
+
+
+def comparison(report: Report, published: list[Published] | None = None) -> TableDoc:
+    """Apollo's Table 6 layout: per variant the outcome under a and b, the difference and p; models as columns.
+
+    With ``published`` rows, each published model and source adds a column (marked published);
+    a variant without a published counterpart leaves it empty.
+    """
     sections = []
     for study_id, results in _by_study(report).items():
         study = results[0].study
         label = study.outcome.label
-        columns = [Column("", "l")] + [Column(r.model) for r in results]
+        extra = for_study(published or [], study_id)
+        columns = [Column("", "l")] + [Column(r.model) for r in results] + [Column(h, "r", PUBLISHED_KIND) for h in extra]
         rows: list[Row] = []
         for v in study.variants.values():
             cells = [r.variant(v.id) for r in results]
             rows.append(Row([], group=f"{v.number}. {v.id}: {v.description}" if v.description else f"{v.number}. {v.id}"))
             a_level, b_level = v.a.levels[v.factor], v.b.levels[v.factor]
-            rows.append(Row([f"{label} under a ({v.factor}={a_level})"] + [num(c.a.estimate.mean) if c.a.scored else "no data" for c in cells]))
-            rows.append(Row([f"{label} under b ({v.factor}={b_level})"] + [num(c.b.estimate.mean) if c.b.scored else "no data" for c in cells]))
-            rows.append(Row(["difference a − b [adjusted interval]"] + [f"{num(c.effect)} {ival(c.interval)}" if c.has_data else "n/a" for c in cells]))
-            rows.append(Row(["worst-case bound (excluded samples at the extremes)"] + [ival(c.bound) if c.has_data else "n/a" for c in cells]))
-            rows.append(Row(["p (permutation; Holm-adjusted)"] + [f"{pval(c.p_permutation)}; {pval(c.p_holm)}" if c.has_data else "n/a" for c in cells]))
-            rows.append(Row(["n a / b (excluded a / b)"] + [f"{c.a.scored} / {c.b.scored} ({c.a.excluded} / {c.b.excluded})" for c in cells]))
+            pub = list(zip(*[_published_cells(by_variant.get(v.id)) for by_variant in extra.values()], strict=True)) or [()] * 6
+            rows.append(Row([f"{label}, a: {v.factor} = {a_level}"] + [num(c.a.estimate.mean) if c.a.scored else "no data" for c in cells] + list(pub[0])))
+            rows.append(Row([f"{label}, b: {v.factor} = {b_level}"] + [num(c.b.estimate.mean) if c.b.scored else "no data" for c in cells] + list(pub[1])))
+            rows.append(Row(["difference a − b [adjusted interval]"] + [f"{num(c.effect)} {ival(c.interval)}" if c.has_data else "n/a" for c in cells] + list(pub[2])))
+            rows.append(Row(["worst-case bound (excluded samples at the extremes)"] + [ival(c.bound) if c.has_data else "n/a" for c in cells] + list(pub[3])))
+            rows.append(Row(["p (permutation; Holm-adjusted)"] + [f"{pval(c.p_permutation)}; {pval(c.p_holm)}" if c.has_data else "n/a" for c in cells] + list(pub[4])))
+            rows.append(Row(["n a / b (excluded a / b)"] + [f"{c.a.scored} / {c.b.scored} ({c.a.excluded} / {c.b.excluded})" for c in cells] + list(pub[5])))
         notes = [
             f"{r.model}: intervals at 1 − {r.alpha:g}/{r.k} (study-wide, Bonferroni); p Holm-adjusted over {r.k} variants"
             for r in results
         ]
+        sources = {row.reference: row.source for by_variant in extra.values() for row in by_variant.values()}
+        notes += [f"published ({short}): {ref}; as published, not recomputed; empty where a variant has no "
+                  "published counterpart" for ref, short in sources.items()]
         sections.append(Section(f"{study_id}: {label} by condition and model", columns, rows, notes, study_id))
     return TableDoc("comparison", "Per-model comparison", sections)
 
@@ -421,8 +450,8 @@ def coherence_frame(report: Report) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def all_tables(report: Report) -> list[TableDoc]:
-    return [samples(report), comparison(report), variants(report), hypotheses(report), regression(report), coherence(report)]
+def all_tables(report: Report, published: list[Published] | None = None) -> list[TableDoc]:
+    return [samples(report), comparison(report, published), variants(report), hypotheses(report), regression(report), coherence(report)]
 
 
 FRAMES = {
