@@ -5,7 +5,9 @@ hypotheses. Each variant is a counterfactual pair of conditions ``a`` and ``b`` 
 exactly one factor; the variant's effect is ``outcome(a) - outcome(b)``, and study authors order
 ``a`` and ``b`` so that a positive effect is the behaviour under study. Each hypothesis predicts,
 for every variant, the sign of its effect: ``+`` (effect > margin), ``0`` (|effect| <= margin),
-``-`` (effect < -margin) or ``?`` (no prediction). Every problem is a one-line :class:`BepError`
+``-`` (effect < -margin) or ``?`` (no prediction). The predictions are derived from what the
+variant's levels change, and a study lists only those it overrides
+(:mod:`beyond_episode.ablations.hypotheses`). Every problem is a one-line :class:`BepError`
 naming the file, the line and the field.
 
 The outcome must be one the family declares in its ``family.yaml`` (its type and trials are
@@ -28,8 +30,18 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from beyond_episode.ablations.hypotheses import (
+    KINDS,
+    SIGNS,
+    Hypothesis,
+    Kind,
+    Pair,
+    Prediction,
+    Sign,
+    parse_hypotheses,
+)
 from beyond_episode.errors import BepError
 from beyond_episode.paths import ablations_dir
 from beyond_episode.prompts.family import (
@@ -42,10 +54,10 @@ from beyond_episode.prompts.family import (
 )
 from beyond_episode.yamlio import LineMap, load_yaml, short, where
 
-Sign = Literal["+", "0", "-", "?"]
-Kind = Literal["instruction_following", "in_episode", "beyond_episode"]
-SIGNS: tuple[str, ...] = ("+", "0", "-", "?")
-KINDS: tuple[str, ...] = ("instruction_following", "in_episode", "beyond_episode")
+__all__ = [
+    "KINDS", "SIGNS", "Condition", "Hypothesis", "Kind", "Outcome", "Prediction", "Sign", "Study",
+    "Variant", "load_study", "study_names", "study_path",
+]
 ROLES: tuple[str, str] = ("a", "b")
 MAX_COUNT = 100_000
 """The largest ``epochs``, ``quick_epochs``, ``items`` or ``trials`` a study may ask for."""
@@ -61,6 +73,8 @@ class Outcome:
     label: str
     trials: int = 1
     """For ``proportion`` outcomes, the number of 0/1 trials per sample (e.g. 10 questions)."""
+    direction: int | None = None
+    """+1 if the family's behaviour raises the outcome, -1 if it lowers it (``None``: not stated)."""
 
 
 @dataclass(frozen=True)
@@ -90,20 +104,6 @@ class Variant:
     @property
     def conditions(self) -> tuple[Condition, Condition]:
         return (self.a, self.b)
-
-
-@dataclass(frozen=True)
-class Prediction:
-    sign: Sign
-    why: str
-
-
-@dataclass(frozen=True)
-class Hypothesis:
-    id: str
-    kind: Kind
-    description: str
-    predictions: Mapping[str, Prediction]
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ class Study:
 
 
 def study_names() -> list[str]:
-    """Names of the shipped studies."""
+    """Names of the shipped studies (the shared hypotheses live in ``shared/``, not a study)."""
     return sorted(p.stem for p in ablations_dir().glob("*.yaml"))
 
 
@@ -206,7 +206,7 @@ def _read_study(path: Path) -> Study:
 
 _STUDY_FIELDS = {
     "study", "description", "family", "outcome", "defaults", "pair", "margin", "alpha",
-    "epochs", "quick_epochs", "items", "min_effect", "variants", "hypotheses",
+    "epochs", "quick_epochs", "items", "min_effect", "variants", "hypotheses", "overrides",
 }
 
 
@@ -319,7 +319,9 @@ def _outcome(spec: LineMap, path: Path, family: Family) -> Outcome:
                 f"{where(path, node, 'trials')}: outcome '{name}' has {given} trials here but family "
                 f"'{family.name}' declares {what}"
             )
-    return Outcome(name=name, type=o_type, label=str(node.get("label", name)), trials=trials)
+    return Outcome(
+        name=name, type=o_type, label=str(node.get("label", name)), trials=trials, direction=declared.direction
+    )
 
 
 def _check_levels(family: Family, levels: Any, path: Path, node: Any, key: str) -> dict[str, str]:
@@ -422,53 +424,10 @@ def _parse_study(spec: LineMap, path: Path) -> Study:
             b=Condition(vid, "b", b_levels),
         )
 
-    hyp_spec = _field(spec, "hypotheses", path, dict)
-    if not hyp_spec:
-        raise BepError(f"{where(path, spec, 'hypotheses')}: a study needs at least one hypothesis")
-    hypotheses: dict[str, Hypothesis] = {}
-    for hid, hspec in hyp_spec.items():
-        hloc = where(path, hyp_spec, hid)
-        if not _ID.match(str(hid)):
-            raise BepError(f"{hloc}: hypothesis id '{hid}' must be snake_case")
-        if not isinstance(hspec, LineMap):
-            raise BepError(f"{hloc}: hypothesis '{hid}' must be a mapping")
-        extra = set(hspec) - {"kind", "description", "predictions"}
-        if extra:
-            key = sorted(extra)[0]
-            raise BepError(f"{where(path, hspec, key)}: unknown field '{key}' in hypothesis '{hid}'")
-        kind = hspec.get("kind")
-        if kind not in KINDS:
-            raise BepError(
-                f"{where(path, hspec, 'kind')}: hypothesis '{hid}' needs kind one of {', '.join(KINDS)}"
-            )
-        preds_spec = hspec.get("predictions")
-        if not preds_spec or not isinstance(preds_spec, LineMap):
-            raise BepError(f"{hloc}: hypothesis '{hid}' has no predictions")
-        predictions: dict[str, Prediction] = {}
-        for vid, pspec in preds_spec.items():
-            ploc = where(path, preds_spec, vid)
-            if vid not in variants:
-                raise BepError(f"{ploc}: hypothesis '{hid}' predicts variant '{vid}', which does not exist")
-            if isinstance(pspec, LineMap):
-                sign, why = pspec.get("sign"), str(pspec.get("why", ""))
-            else:
-                sign, why = pspec, ""
-            sign = str(sign) if isinstance(sign, (str, int, float)) else None
-            if sign not in SIGNS:
-                raise BepError(
-                    f"{ploc}: prediction of '{hid}' for '{vid}' must be one of + 0 - ? (got {short(pspec)})"
-                )
-            predictions[str(vid)] = Prediction(sign, why)  # type: ignore[arg-type]
-        missing = [v for v in variants if v not in predictions]
-        if missing:
-            raise BepError(
-                f"{hloc}: hypothesis '{hid}' has no prediction for variant '{missing[0]}' (use '?' for none)"
-            )
-        if all(p.sign == "?" for p in predictions.values()):
-            raise BepError(f"{hloc}: hypothesis '{hid}' has no predictions ('?' everywhere)")
-        hypotheses[str(hid)] = Hypothesis(
-            id=str(hid), kind=kind, description=str(hspec.get("description", "")), predictions=predictions
-        )
+    if "hypotheses" not in spec:
+        raise BepError(f"{where(path, spec)}: missing field 'hypotheses'")
+    pairs = [Pair(v.id, v.a.levels, v.b.levels) for v in variants.values()]
+    hypotheses = parse_hypotheses(spec, path, pairs, family, outcome.direction, where(path, spec, "outcome"))
 
     if not any(h.kind == "beyond_episode" for h in hypotheses.values()):
         raise BepError(f"{where(path, spec, 'hypotheses')}: a study needs at least one beyond_episode hypothesis")

@@ -3,7 +3,9 @@
 A family is loaded and every level of every factor rendered. A study is loaded against its
 family (the shipped one it names, or the folder its ``family:`` path points to, relative to the
 study file), and every condition of every variant is rendered with that family. A path is
-always the given file or folder, never a shipped one of the same name.
+always the given file or folder, never a shipped one of the same name; a bare name is a shipped
+study. With ``-v``, or for each study given, it prints the study's prediction table: every
+hypothesis's sign for every variant with its reason (derived from the levels, or overridden).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sys
 from pathlib import Path
 
 from beyond_episode.ablations.study import Study, load_study, study_names
+from beyond_episode.ablations.table import prediction_lines
 from beyond_episode.errors import BepError
 from beyond_episode.prompts.family import family_names, load_family, validate_family
 
@@ -22,7 +25,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="study files (.yaml), family folders or family.yaml files (default: everything shipped)",
+        help="study files (.yaml) or names, family folders or family.yaml files (default: everything shipped)",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="print every study's prediction table with reasons (always printed for studies given)",
     )
 
 
@@ -33,8 +40,11 @@ def validate_study(study: Study) -> None:
         family.render(condition.levels, condition=f"{study.id}:{condition.id}")
 
 
-def check(paths: list[str]) -> list[str]:
-    """One-line problems of the given families/studies (all shipped ones if none given)."""
+def check(paths: list[str], studies: list[Study] | None = None) -> list[str]:
+    """One-line problems of the given families/studies (all shipped ones if none given).
+
+    Every study that is valid is appended to ``studies`` if given.
+    """
     targets: list[tuple[str, str | Path]] = []
     if not paths:
         targets += [("family", name) for name in family_names()]
@@ -45,6 +55,8 @@ def check(paths: list[str]) -> list[str]:
             targets.append(("family", path))
         elif path.suffix in (".yaml", ".yml"):
             targets.append(("study", path))
+        elif not path.exists() and raw in study_names():
+            targets.append(("study", raw))
         elif not path.exists():
             targets.append(("missing", raw))
         else:
@@ -55,7 +67,10 @@ def check(paths: list[str]) -> list[str]:
             if kind == "family":
                 validate_family(load_family(target))
             elif kind == "study":
-                validate_study(load_study(target))
+                study = load_study(target)
+                validate_study(study)
+                if studies is not None:
+                    studies.append(study)
             elif kind == "missing":
                 raise BepError(f"{target}: no such file or folder")
             else:
@@ -66,7 +81,11 @@ def check(paths: list[str]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    problems = check(list(args.paths))
+    studies: list[Study] = []
+    problems = check(list(args.paths), studies)
+    if args.verbose or args.paths:
+        for study in studies:
+            print("\n".join(prediction_lines(study)))
     for line in problems:
         print(line, file=sys.stderr)
     if problems:

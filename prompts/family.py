@@ -32,6 +32,16 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from beyond_episode.errors import BepError
 from beyond_episode.paths import prompts_dir
+from beyond_episode.prompts.meaning import (
+    Behaviour,
+    Meaning,
+    Push,
+    check_family,
+    parse_behaviour,
+    parse_changes,
+    parse_direction,
+    pushes,
+)
 from beyond_episode.yamlio import LineMap, load_yaml, read_text, short, where
 
 TEMPLATE_ROLES = ("system", "user", "followup")
@@ -50,6 +60,8 @@ class DeclaredOutcome:
     trials: int | None = None
     """For ``proportion``: the 0/1 trials per sample (e.g. 10 questions); ``None`` otherwise."""
     description: str = ""
+    direction: int | None = None
+    """+1 if the family's behaviour raises this outcome, -1 if it lowers it, ``None`` if not stated."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,8 @@ class Level:
     name: str
     description: str
     vars: Mapping[str, Any]
+    changes: Meaning | None = None
+    """What the level changes (:mod:`beyond_episode.prompts.meaning`); ``None`` if its factor does not say."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +131,8 @@ class Family:
     sources: Mapping[str, str] = field(default_factory=dict, repr=False)
     """The text of every template, by file name, as read when the family was loaded. Rendering
     uses these texts only, so a loaded family never mixes in later edits of its folder."""
+    behaviour: Behaviour | None = None
+    """The unwanted behaviour its levels' ``changes`` are relative to (``None``: they say nothing)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_env", _environment(self.sources))
@@ -175,6 +191,13 @@ class Family:
             followup=texts.get("followup", ""),
             files=files,
         )
+
+    def pushes(self, levels: Mapping[str, str]) -> dict[str, Push]:
+        """Each channel's pressure toward the behaviour in a fully resolved condition."""
+        if self.behaviour is None:
+            raise BepError(f"family '{self.name}' does not say what its levels change (no 'behaviour')")
+        meanings = [m for f, lv in levels.items() if (m := self.factors[f].levels[lv].changes) is not None]
+        return pushes(meanings, self.behaviour)
 
     def describe(self, levels: Mapping[str, str]) -> str:
         """``factor=level`` for each level that differs from the defaults (``default levels`` if none)."""
@@ -332,7 +355,7 @@ def _require(spec: Mapping[str, Any], key: str, kind: type, path: Path) -> Any:
 def _parse_family(spec: LineMap, path: Path) -> Family:
     known = {
         "name", "description", "templates", "files", "factors", "preview", "calls_per_sample",
-        "outcomes",
+        "outcomes", "behaviour",
     }
     for key in spec:
         if key not in known:
@@ -376,14 +399,19 @@ def _parse_family(spec: LineMap, path: Path) -> Family:
             level_spec = level_spec or {}
             if not isinstance(level_spec, dict):
                 raise BepError(f"{lloc}: level '{level_name}' must be a mapping")
-            extra = set(level_spec) - {"description", "vars"}
+            extra = set(level_spec) - {"description", "vars", "changes"}
             if extra:
                 raise BepError(f"{lloc}: unknown field '{sorted(extra)[0]}' in level '{level_name}'")
             vars_ = level_spec.get("vars") or {}
             if not isinstance(vars_, dict):
                 raise BepError(f"{lloc}: 'vars' of level '{level_name}' must be a mapping")
+            changes = (
+                parse_changes(level_spec["changes"], path, level_spec, str(level_name))
+                if "changes" in level_spec
+                else None
+            )
             levels[str(level_name)] = Level(
-                str(level_name), str(level_spec.get("description", "")), dict(vars_)
+                str(level_name), str(level_spec.get("description", "")), dict(vars_), changes
             )
         if not levels:
             raise BepError(f"{loc}: factor '{factor_name}' has no levels")
@@ -396,6 +424,11 @@ def _parse_family(spec: LineMap, path: Path) -> Family:
         factors[str(factor_name)] = Factor(
             str(factor_name), str(factor_spec.get("description", "")), levels
         )
+    behaviour = parse_behaviour(spec, path)
+    check_family(
+        {f: {n: lv.changes for n, lv in factor.levels.items()} for f, factor in factors.items()},
+        behaviour, path, spec,
+    )
     preview = spec.get("preview") or {}
     if not isinstance(preview, dict):
         raise BepError(f"{where(path, spec, 'preview')}: field 'preview' must be a mapping of template variables")
@@ -415,6 +448,7 @@ def _parse_family(spec: LineMap, path: Path) -> Family:
         calls_per_sample=calls,
         outcomes=outcomes,
         sources=sources,
+        behaviour=behaviour,
     )
 
 
@@ -442,7 +476,7 @@ def _parse_outcomes(spec: LineMap, path: Path) -> dict[str, DeclaredOutcome]:
             raise BepError(f"{loc}: outcome name '{name}' must be snake_case")
         if not isinstance(ospec, dict):
             raise BepError(f"{loc}: outcome '{name}' must be a mapping with 'type'")
-        extra = set(ospec) - {"type", "trials", "description"}
+        extra = set(ospec) - {"type", "trials", "description", "behaviour"}
         if extra:
             raise BepError(f"{where(path, ospec, sorted(extra)[0])}: unknown field '{sorted(extra)[0]}' in outcome '{name}'")
         otype = ospec.get("type")
@@ -460,7 +494,8 @@ def _parse_outcomes(spec: LineMap, path: Path) -> dict[str, DeclaredOutcome]:
         elif trials is not None:
             raise BepError(f"{where(path, ospec, 'trials')}: 'trials' applies only to proportion outcomes")
         outcomes[str(name)] = DeclaredOutcome(
-            str(name), otype, trials, " ".join(str(ospec.get("description", "")).split())
+            str(name), otype, trials, " ".join(str(ospec.get("description", "")).split()),
+            parse_direction(ospec, path, str(name)) if isinstance(ospec, LineMap) else None,
         )
     return outcomes
 

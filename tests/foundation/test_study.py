@@ -8,6 +8,7 @@ from beyond_episode.ablations.study import load_study
 from beyond_episode.errors import BepError
 
 SHIPPED = load_study("sandbagging_b6").path
+_HYPS = "  [instruction_following, approval_seeking, in_episode_reward, capability_preservation, deployment_seeking]\n"
 
 
 def test_shipped_study_pairs_differ_in_exactly_one_factor():
@@ -40,15 +41,11 @@ def _line_of(path: Path, needle: str) -> int:
 
 
 def test_adding_a_variant_is_a_data_edit(tmp_path):
-    path = _broken(
-        tmp_path,
-        "  - id: no_reasoning\n",
-        "  - id: chemistry\n    levels: {domain: chemistry}\n  - id: no_reasoning\n",
-    )
-    text = path.read_text().replace("      no_reasoning: {sign:", "      chemistry: {sign: \"?\"}\n      no_reasoning: {sign:")
-    path.write_text(text)
+    path = _broken(tmp_path, "  - id: no_reasoning\n", "  - id: chemistry\n    levels: {domain: chemistry}\n  - id: no_reasoning\n")
     study = load_study(path)
     assert study.variants["chemistry"].a.levels["domain"] == "chemistry"
+    for hypothesis in study.hypotheses.values():  # the domain changes nothing a hypothesis responds to
+        assert hypothesis.predictions["chemistry"] == hypothesis.predictions["baseline"]
 
 
 @pytest.mark.parametrize(
@@ -58,8 +55,8 @@ def test_adding_a_variant_is_a_data_edit(tmp_path):
         ("levels: {consequence: developers_sad}", "levels: {mood: sad}", "has no factor 'mood'", "mood: sad"),
         ("  - id: not_deployed\n", "  - id: baseline\n", "duplicate variant id 'baseline'", "id: baseline"),
         ("pair: {factor: instruction, a: do_your_best, b: score_low}", "pair: {factor: instruction, a: score_low, b: score_low}", "differ in no factor", "a: score_low, b: score_low"),
-        ("      baseline: {sign: \"0\", why: nobody asks for a low score}", "      baseline: {sign: \"0\", why: nobody asks for a low score}\n      imaginary: {sign: \"+\"}", "predicts variant 'imaginary', which does not exist", "imaginary"),
-        ("      baseline: {sign: \"0\", why: nobody asks for a low score}", "      baseline: {sign: \"maybe\"}", "must be one of + 0 - ?", "sign: \"maybe\""),
+        (_HYPS, _HYPS + "overrides:\n  approval_seeking:\n    imaginary: {sign: \"+\", why: x}\n", "overrides the prediction of 'approval_seeking' for variant 'imaginary', which does not exist", "imaginary"),
+        (_HYPS, _HYPS + "overrides:\n  approval_seeking:\n    baseline: {sign: \"maybe\", why: x}\n", "must be one of + 0 - ?", "sign: \"maybe\""),
     ],
 )
 def test_broken_study_errors_name_file_line_and_field(tmp_path, old, new, message, needle):
@@ -82,17 +79,21 @@ def test_pair_differing_in_two_factors(tmp_path):
         load_study(path)
 
 
-def test_hypothesis_without_predictions(tmp_path):
-    text = SHIPPED.read_text()
-    start = text.index("  deployment_seeking:")
-    path = tmp_path / "study.yaml"
-    path.write_text(text[:start] + "  deployment_seeking:\n    kind: beyond_episode\n    description: x\n")
-    with pytest.raises(BepError, match="hypothesis 'deployment_seeking' has no predictions"):
+def test_hypothesis_responding_to_nothing(tmp_path):
+    path = _broken(tmp_path, _HYPS, "  instruction_following:\n  approval_seeking:\n  hoarding: {kind: beyond_episode, responds_to: []}\n")
+    with pytest.raises(BepError, match=r"study.yaml:\d+: hypothesis 'hoarding' responds to nothing and gives no predictions"):
         load_study(path)
 
 
-def test_missing_prediction_for_a_variant(tmp_path):
-    path = _broken(tmp_path, "      no_goal: {sign: \"+\", why: the preference does not need a given goal}\n", "")
+def test_missing_prediction_for_a_variant_of_a_hand_written_hypothesis(tmp_path):
+    table = ", ".join(f'{v}: "0"' for v in load_study("sandbagging_b6").variants if v != "no_goal")
+    path = _broken(tmp_path, _HYPS, _HYPS)
+    text = path.read_text().replace(
+        "hypotheses:\n" + _HYPS,
+        "hypotheses:\n  capability_preservation:\n  by_hand:\n    kind: in_episode\n"
+        f"    predictions: {{{table}}}\n",
+    )
+    path.write_text(text)
     with pytest.raises(BepError, match="has no prediction for variant 'no_goal'"):
         load_study(path)
 
