@@ -125,8 +125,8 @@ def study_reading(report: Report, study: str) -> str:
     else:
         counts = {c: codes.count(c) for c in dict.fromkeys(codes)}
         verdict = "The models differ: " + ", ".join(f"{n} {c}" for c, n in counts.items()) + "."
-    intro = (f"{s.id} ({s.outcome.label}; {len(s.variants)} variants, effect = a − b, margin {s.margin:g}, "
-             f"family-wise alpha {results[0].alpha:g}).")
+    intro = (f"Outcome: {s.outcome.label}; {len(s.variants)} variants, effect = a − b, margin {s.margin:g}, "
+             f"family-wise alpha {results[0].alpha:g}.")
     return " ".join([intro, verdict, *(model_reading(r) for r in results)])
 
 

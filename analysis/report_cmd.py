@@ -9,6 +9,7 @@ from beyond_episode.errors import BepError
 
 from .analyze import DEFAULT_BOOT, DEFAULT_PERM, analyze
 from .intervals import METHODS
+from .matrix import summary_text
 from .output import parse_formats, write_report
 from .render import FORMATS
 from .studies import StudyCatalog
@@ -37,6 +38,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="drop tidy-table rows of unknown studies, variants or roles and duplicated samples (counted in the notes) "
         "instead of failing",
     )
+    parser.add_argument(
+        "--with-published",
+        action="store_true",
+        help="add the shipped published results (Apollo Table 6, Palisade's o3 shutdown counts, the alignment-faking "
+        "default row) as extra columns marked published, with their source",
+    )
+    parser.add_argument(
+        "--summary", action="store_true", help="print the conclusion matrix and a one-paragraph reading of each study"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,11 +65,15 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         allow_unknown=args.allow_unknown,
     )
-    written = write_report(report, args.out, formats=formats, figures=not args.no_figures, templates=args.templates)
+    written = write_report(report, args.out, formats=formats, figures=not args.no_figures, templates=args.templates,
+                           with_published=args.with_published)
+    if args.summary:
+        print(summary_text(report))
     for r in report.results:
         print(f"{r.study.id}  {r.model}: {r.conclusion}  ({r.k} variants with data)")
         for warning in r.warnings:
             print(f"  warning: {warning}")
     files = sum(len(v) for v in written.values())
-    print(f"wrote {files} files to {args.out} (report: {written['report'][0]})", file=sys.stdout)
+    print(f"wrote {files} files to {args.out} (report: {written['report'][0]}; in a browser: {written['report'][1]})",
+          file=sys.stdout)
     return 0
