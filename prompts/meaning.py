@@ -240,18 +240,20 @@ def check_family(
 def _check_cycles(factors: Mapping[str, Mapping[str, Meaning | None]]) -> None:
     """No event may be defined, through other events, in terms of itself (in any levels)."""
     graph: dict[str, set[str]] = {}
-    at: dict[str, str] = {}
+    edge_at: dict[tuple[str, str], str] = {}
     for levels in factors.values():
         for meaning in levels.values():
             for event, terms in (meaning.events if meaning else {}).items():
-                graph.setdefault(event, set()).update(t for t in terms if t not in BASE_WHEN)
-                at.setdefault(event, meaning.event_at[event])  # type: ignore[union-attr]
+                for term in terms:
+                    if term not in BASE_WHEN:
+                        graph.setdefault(event, set()).add(term)
+                        edge_at.setdefault((event, term), meaning.event_at[event])  # type: ignore[union-attr]
 
     def visit(event: str, path: tuple[str, ...]) -> None:
         for nxt in sorted(graph.get(event, ())):
             if nxt in path:
                 cycle = " -> ".join((*path[path.index(nxt):], nxt))
-                raise BepError(f"{at[nxt]}: event '{nxt}' is defined in terms of itself ({cycle})")
+                raise BepError(f"{edge_at[(event, nxt)]}: event '{nxt}' is defined in terms of itself ({cycle})")
             visit(nxt, (*path, nxt))
 
     for event in sorted(graph):
