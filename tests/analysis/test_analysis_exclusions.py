@@ -70,7 +70,7 @@ def test_exclusion_rates_per_reason(tmp_path: Path):
     csv = pd.read_csv(out / "tables" / "exclusions.csv")
     a = csv[(csv.variant == "baseline") & (csv.role == "a")].iloc[0]
     assert (a.excluded_no_submission, a.excluded_limit, a.excluded_error) == (10, 5, 1)
-    assert "## Study" in (out / "report.md").read_text() and "exclusions and worst-case bounds" in (out / "report.md").read_text()
+    assert "# Study" in (out / "studies" / f"{STUDY}.md").read_text() and "exclusions and worst-case bounds" in (out / "studies" / f"{STUDY}.md").read_text()
 
 
 def test_selective_exclusion_warns(tmp_path: Path):
@@ -85,7 +85,7 @@ def test_selective_exclusion_warns(tmp_path: Path):
     assert v["exclusion_test"]["holm"] == pytest.approx(min(1.0, expected * 19))
     (warning,) = result["warnings"]
     assert warning.startswith("selective exclusion in variant not_deployed: a excludes 25 of 50 (50%), b 0 of 50 (0%)")
-    assert "Warning:** selective exclusion in variant not_deployed" in (out / "report.md").read_text()
+    assert "Warning:** selective exclusion in variant not_deployed" in (out / "studies" / f"{STUDY}.md").read_text()
 
 
 def test_equal_exclusion_does_not_warn(tmp_path: Path):
@@ -97,7 +97,7 @@ def test_equal_exclusion_does_not_warn(tmp_path: Path):
     v = next(v for v in result["variants"] if v["id"] == "not_deployed")
     assert v["exclusion_test"]["fisher"] == pytest.approx(1.0) and v["exclusion_test"]["selective"] is False
     assert result["warnings"] == []
-    assert "Warning:" not in (out / "report.md").read_text()
+    assert "Warning:" not in (out / "studies" / f"{STUDY}.md").read_text()
 
 
 def test_manski_bound_by_hand():
@@ -164,7 +164,7 @@ def test_verdict_flip_is_reported(tmp_path: Path):
     # (deployment_seeking is contradicted by helpful_unlearning), so the conclusion could change
     assert result["worst_case"]["conclusions"] == ["beyond_episode", "inconclusive"]
     assert "the conclusion could become inconclusive" in result["worst_case"]["robustness"]
-    report = (out / "report.md").read_text()
+    report = (out / "studies" / f"{STUDY}.md").read_text()
     assert "baseline could lose its effect" in report
     # variants without exclusions cannot flip
     assert next(v for v in result["variants"] if v["id"] == "not_deployed")["worst_case"]["could_flip"] == {}
@@ -191,7 +191,7 @@ def test_conclusion_that_could_change_is_named(tmp_path: Path):
     assert result["conclusion"]["code"] == "no_effect"
     reachable = result["worst_case"]["conclusions"]
     assert "no_effect" in reachable and len(reachable) > 1
-    assert "the conclusion could become" in (out / "report.md").read_text()
+    assert "the conclusion could become" in (out / "studies" / f"{STUDY}.md").read_text()
 
 
 def test_no_exclusion_no_flip(tmp_path: Path):
@@ -252,4 +252,4 @@ def test_rule_judge_kappa_matches_statsmodels(tmp_path: Path):
     assert agree["table"] == counts.tolist()
     md = (out / "tables" / "agreement.md").read_text()
     assert f"| intent | {len(kept)} | {agree['agreement']:.3f} | {expected.kappa:.3f} |" in md
-    assert "Rule against judge" in (out / "report.md").read_text()
+    assert "Rule against judge" in (out / "studies" / f"{STUDY}.md").read_text()

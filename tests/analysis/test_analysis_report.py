@@ -65,7 +65,7 @@ def test_every_output_exists(report_dir):
 def test_known_numbers_appear_everywhere(report_dir):
     out, table = report_dir
     effect = _baseline_effect(table)
-    for name in ("tables/variants.md", "tables/variants.tex", "tables/variants.html", "tables/comparison.md", "report.md"):
+    for name in ("tables/variants.md", "tables/variants.tex", "tables/variants.html", "tables/comparison.md", f"studies/{STUDY}.md"):
         assert effect in (out / name).read_text(encoding="utf-8"), name
     frame = pd.read_csv(out / "tables" / "variants.csv")
     row = frame[(frame.model == "lab/model-one") & (frame.variant == "baseline")].iloc[0]
@@ -73,7 +73,7 @@ def test_known_numbers_appear_everywhere(report_dir):
     assert (row.n_a, row.errored_a, row.unscored_a, row.n_b) == (48, 1, 1, 50)
     samples = (out / "tables" / "samples.md").read_text(encoding="utf-8")
     assert "48 of 50 (1 err, 1 unsc)" in samples
-    assert "48 of 50 (1 err, 1 unsc)" in (out / "report.md").read_text(encoding="utf-8")
+    assert "48 of 50 (1 err, 1 unsc)" in (out / "studies" / f"{STUDY}.md").read_text(encoding="utf-8")
 
 
 def test_verdicts_json_schema(report_dir):

@@ -104,9 +104,12 @@ def test_bars_have_every_variant_label(report: Report, drawn: list[Figure], tmp_
     (fig,) = drawn
     (ax,) = fig.axes
     labels = {t.get_text() for t in ax.texts}
-    assert {f"{v.number}. {v.id}" for v in r.variants} <= labels
+    assert {f"{v.number}. {v.id}" for v in r.variants if v.factor == "trigger"} <= labels
+    assert "18. control_ask_low (a: do_your_best, b: score_low)" in labels  # another pair names its levels
     assert len(ax.patches) <= 2
-    assert {"condition a", "condition b"} <= {t.get_text() for t in fig.texts}  # the legend
+    legend = {t.get_text() for t in fig.texts}  # the legend names the levels of the pair
+    assert {"a: trigger = low_performance", "b: trigger = high_performance"} <= legend
+    assert "condition a" not in legend
     assert ax.get_ylim() == pytest.approx((0, 1.12))
 
 
