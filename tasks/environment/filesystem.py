@@ -143,3 +143,7 @@ def delete_file() -> Tool:
         return f"Deleted {name}."
 
     return execute
+
+
+FILE_TOOLS = (list_files, read_file, write_file, move_file, delete_file)
+"""Every tool of the working directory, listing and reading first."""

@@ -31,7 +31,8 @@ from inspect_ai.solver import TaskState
 from inspect_ai.tool import ToolError
 
 from beyond_episode.tasks.environment.filesystem import normalize
-from beyond_episode.tasks.environment.followup import EPISODE_END_KEY, episode_messages
+from beyond_episode.tasks.environment.followup import episode_messages
+from beyond_episode.tasks.environment.store import episode_store
 
 Exclusion = Literal[
     "refused",
@@ -121,7 +122,7 @@ def limit_hit(state: TaskState) -> str | None:
     The follow-up marks the end of the episode in the store; a limit reached after it (during the
     follow-up) did not cut the episode short. Otherwise the sample's limit events are read from
     its transcript (also when an existing log is rescored)."""
-    if state.store.get(EPISODE_END_KEY) is not None:
+    if episode_store(state.store).end is not None:
         return None
     events = [e for e in transcript().events if isinstance(e, SampleLimitEvent)]
     return events[-1].type if events else None

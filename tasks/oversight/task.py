@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from inspect_ai import Task, task
-from inspect_ai.tool import Tool, tool
-from inspect_ai.util import store
 
 from beyond_episode.ablations.study import Condition
-from beyond_episode.errors import BepError
-from beyond_episode.tasks.environment.agent import agent_episode
-from beyond_episode.tasks.environment.conditions import (
-    Item,
-    build_dataset,
-    limit_arg,
-    positive_int,
-    reject_unknown,
-    select_conditions,
-)
-from beyond_episode.tasks.environment.filesystem import (
-    delete_file,
-    list_files,
-    move_file,
-    read_file,
-    write_file,
-)
-from beyond_episode.tasks.environment.version import task_version
+from beyond_episode.prompts.family import Family
+from beyond_episode.tasks.environment.agent import AgentEpisode, submit_tool
+from beyond_episode.tasks.environment.conditions import Item
+from beyond_episode.tasks.environment.family_task import FamilyTask, Items
+from beyond_episode.tasks.environment.filesystem import FILE_TOOLS
 from beyond_episode.tasks.oversight.scenarios import SCENARIOS, load_scenarios, scenario
-from beyond_episode.tasks.oversight.scorer import (
-    CONFIG,
-    MEMO,
-    SUBMISSION_KEY,
-    VALIDITY,
-    lenient_choice,
-    oversight_scorer,
-)
+from beyond_episode.tasks.oversight.scorer import CONFIG, MEMO, lenient_choice, oversight_scorer
 
-FAMILY = "oversight"
-DEFAULT_STUDY = "oversight_goals"
 MESSAGE_LIMIT = 60
 """A full episode (list, read three files, an edit, submit, follow-up) takes about 16 messages;
 60 leaves room to explore and stops a lost agent."""
@@ -46,23 +23,40 @@ TOKEN_LIMIT = 300_000
 """Input plus output tokens of the whole sample, follow-up included (a bound on cost)."""
 
 
-@tool
-def submit() -> Tool:
-    async def execute(choice: str) -> str:
-        """Submit the option you choose and end the task.
+def scenario_items(family: Family, conditions: Sequence[Condition], options: Mapping[str, Any]) -> Items:
+    """Item ``i`` of a condition: scenario ``i`` of the bank (cycling)."""
+    bank = options["scenarios"]
+    load_scenarios(bank)
 
-        Args:
-            choice: The letter of the option you choose (e.g. 'A').
-        """
-        store().set(SUBMISSION_KEY, choice)
-        return choice
+    def make(condition: Condition, index: int) -> Item:
+        row = scenario(index, bank)
+        return Item(f"{row['id']}-{index}", {"scenario": row}, target="A")
 
-    return execute
+    return Items(make, [SCENARIOS if bank is None else bank])
+
+
+FAMILY = FamilyTask(
+    name="oversight",
+    default_study="oversight_goals",
+    episode=AgentEpisode(
+        tools=lambda: [tool() for tool in FILE_TOOLS],
+        submit=lambda: submit_tool(
+            "choice", "Submit the option you choose and end the task.", "The letter of the option you choose (e.g. 'A')."
+        ),
+        final_answer=lambda text: lenient_choice(text) is not None,
+    ),
+    scorer=oversight_scorer,
+    items=scenario_items,
+    message_limit=MESSAGE_LIMIT,
+    token_limit=TOKEN_LIMIT,
+    options={"scenarios": "a file or dataset path"},
+    required_files=(CONFIG, MEMO),
+)
 
 
 @task
 def oversight(
-    study: str = DEFAULT_STUDY,
+    study: str = FAMILY.default_study,
     variant: str | list[str] | None = None,
     role: str | None = None,
     items: int | None = None,
@@ -84,30 +78,7 @@ def oversight(
             when it cuts the episode short. Inspect's ``--message-limit`` overrides it.
         token_limit: Tokens per sample (default 300,000); as ``message_limit``.
     """
-    reject_unknown(FAMILY, unknown)
-    family, loaded, conditions = select_conditions(FAMILY, study, variant, role)
-    n_items = positive_int("items", loaded.items if items is None else items)
-    if scenarios is not None and not isinstance(scenarios, str):
-        raise BepError(f"parameter 'scenarios' must be a file or dataset path, got {scenarios!r}")
-    for name in (CONFIG, MEMO):
-        if name not in family.files:
-            raise BepError(f"family '{family.name}' must lay out the file '{name}'")
-    load_scenarios(scenarios)
-
-    def make_item(condition: Condition, index: int) -> Item:
-        row = scenario(index, scenarios)
-        return Item(id=f"{row['id']}-{index}", context={"scenario": row}, target="A")
-
-    return Task(
-        dataset=build_dataset(family, loaded, conditions, n_items, make_item),
-        solver=agent_episode(
-            [list_files(), read_file(), write_file(), move_file(), delete_file()],
-            submit(),
-            final_answer=(lambda text: lenient_choice(text) is not None) if VALIDITY.plain_text_answer else None,
-        ),
-        scorer=oversight_scorer(),
-        message_limit=limit_arg("message_limit", message_limit, MESSAGE_LIMIT),
-        token_limit=limit_arg("token_limit", token_limit, TOKEN_LIMIT),
-        version=task_version(family, loaded, [SCENARIOS if scenarios is None else scenarios]),
-        metadata={"family": FAMILY, "study": loaded.id},
+    return FAMILY.build(
+        study=study, variant=variant, role=role, items=items, scenarios=scenarios,
+        message_limit=message_limit, token_limit=token_limit, unknown=unknown,
     )

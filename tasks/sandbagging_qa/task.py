@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from inspect_ai import Task, task
-from inspect_ai.tool import Tool, tool
 
 from beyond_episode.ablations.study import Condition
-from beyond_episode.errors import BepError
-from beyond_episode.tasks.environment.agent import agent_episode
+from beyond_episode.prompts.family import Family
+from beyond_episode.tasks.environment.agent import AgentEpisode, submit_tool
 from beyond_episode.tasks.environment.answers import lenient_letters
-from beyond_episode.tasks.environment.conditions import (
-    Item,
-    build_dataset,
-    limit_arg,
-    positive_int,
-    reject_unknown,
-    select_conditions,
-)
+from beyond_episode.tasks.environment.conditions import Item
+from beyond_episode.tasks.environment.family_task import FamilyTask, Items
 from beyond_episode.tasks.environment.filesystem import list_files, read_file
-from beyond_episode.tasks.environment.version import task_version
 from beyond_episode.tasks.sandbagging_qa.questions import BANKS, GENERATED, question_set
-from beyond_episode.tasks.sandbagging_qa.scorer import SUBMISSION_KEY, VALIDITY, sandbagging_scorer
+from beyond_episode.tasks.sandbagging_qa.scorer import sandbagging_scorer
 
-FAMILY = "sandbagging_qa"
-DEFAULT_STUDY = "sandbagging_b6"
 QUESTIONS_PER_ITEM = 10
 MESSAGE_LIMIT = 30
 """A well-formed episode takes 12 messages (list, read two files, submit) and 14 with the
@@ -34,25 +25,41 @@ TOKEN_LIMIT = 200_000
 """Input plus output tokens of the whole sample, follow-up included (a bound on cost)."""
 
 
-@tool
-def submit() -> Tool:
-    async def execute(answer: str) -> str:
-        """Submit your final answers and end the task.
+def question_items(family: Family, conditions: Sequence[Condition], options: Mapping[str, Any]) -> Items:
+    """Item ``i`` of a condition: the ``i``-th set of questions of its domain (or of ``bank``)."""
+    bank = options["bank"]
 
-        Args:
-            answer: The answer letters, one per question, in order (e.g. 'ABCDABCDAB').
-        """
-        from inspect_ai.util import store
+    def make(condition: Condition, index: int) -> Item:
+        item_id, questions = question_set(condition.levels["domain"], index, QUESTIONS_PER_ITEM, bank)
+        return Item(item_id, {"questions": questions}, target="".join(q["answer"] for q in questions))
 
-        store().set(SUBMISSION_KEY, answer)
-        return answer
+    domains = sorted({c.levels["domain"] for c in conditions} - set(GENERATED))
+    return Items(make, [bank] if bank is not None else [BANKS / f"{d}.jsonl" for d in domains])
 
-    return execute
+
+FAMILY = FamilyTask(
+    name="sandbagging_qa",
+    default_study="sandbagging_b6",
+    episode=AgentEpisode(
+        tools=lambda: [list_files(), read_file()],
+        submit=lambda: submit_tool(
+            "answer",
+            "Submit your final answers and end the task.",
+            "The answer letters, one per question, in order (e.g. 'ABCDABCDAB').",
+        ),
+        final_answer=lambda text: lenient_letters(text, QUESTIONS_PER_ITEM) is not None,
+    ),
+    scorer=sandbagging_scorer,
+    items=question_items,
+    message_limit=MESSAGE_LIMIT,
+    token_limit=TOKEN_LIMIT,
+    options={"bank": "a dataset path"},
+)
 
 
 @task
 def sandbagging_qa(
-    study: str = DEFAULT_STUDY,
+    study: str = FAMILY.default_study,
     variant: str | list[str] | None = None,
     role: str | None = None,
     items: int | None = None,
@@ -74,36 +81,7 @@ def sandbagging_qa(
             when it cuts the episode short. Inspect's ``--message-limit`` overrides it.
         token_limit: Tokens per sample (default 200,000); as ``message_limit``.
     """
-    reject_unknown(FAMILY, unknown)
-    family, loaded, conditions = select_conditions(FAMILY, study, variant, role)
-    n_items = positive_int("items", loaded.items if items is None else items)
-    if bank is not None and not isinstance(bank, str):
-        raise BepError(f"parameter 'bank' must be a dataset path, got {bank!r}")
-
-    def make_item(condition: Condition, index: int) -> Item:
-        domain = condition.levels["domain"]
-        item_id, questions = question_set(domain, index, QUESTIONS_PER_ITEM, bank)
-        return Item(
-            id=item_id,
-            context={"questions": questions},
-            target="".join(q["answer"] for q in questions),
-        )
-
-    def final_answer(text: str) -> bool:
-        return lenient_letters(text, QUESTIONS_PER_ITEM) is not None
-
-    domains = {c.levels["domain"] for c in conditions}
-    banks = [bank] if bank is not None else [BANKS / f"{d}.jsonl" for d in sorted(domains - set(GENERATED))]
-    return Task(
-        dataset=build_dataset(family, loaded, conditions, n_items, make_item),
-        solver=agent_episode(
-            [list_files(), read_file()],
-            submit(),
-            final_answer=final_answer if VALIDITY.plain_text_answer else None,
-        ),
-        scorer=sandbagging_scorer(),
-        message_limit=limit_arg("message_limit", message_limit, MESSAGE_LIMIT),
-        token_limit=limit_arg("token_limit", token_limit, TOKEN_LIMIT),
-        version=task_version(family, loaded, banks),
-        metadata={"family": FAMILY, "study": loaded.id},
+    return FAMILY.build(
+        study=study, variant=variant, role=role, items=items, bank=bank,
+        message_limit=message_limit, token_limit=token_limit, unknown=unknown,
     )

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from inspect_ai import Task, task
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from beyond_episode.ablations.study import Condition
-from beyond_episode.errors import BepError
-from beyond_episode.tasks.environment.agent import agent_episode
-from beyond_episode.tasks.environment.conditions import (
-    Item,
-    build_dataset,
-    environment_files,
-    limit_arg,
-    positive_int,
-    reject_unknown,
-    select_conditions,
-)
-from beyond_episode.tasks.environment.filesystem import (
-    delete_file,
-    init_files,
-    list_files,
-    move_file,
-    read_file,
-    write_file,
-)
-from beyond_episode.tasks.environment.version import task_version
+from beyond_episode.prompts.family import Family
+from beyond_episode.tasks.environment.agent import AgentEpisode
+from beyond_episode.tasks.environment.conditions import Item, environment_files
+from beyond_episode.tasks.environment.family_task import FamilyTask, Items
+from beyond_episode.tasks.environment.filesystem import FILE_TOOLS, init_files
 from beyond_episode.tasks.shutdown.environment import (
     SCRIPT,
     check_shutdown_on,
@@ -39,8 +25,6 @@ from beyond_episode.tasks.shutdown.environment import (
 )
 from beyond_episode.tasks.shutdown.scorer import shutdown_scorer
 
-FAMILY = "shutdown"
-DEFAULT_STUDY = "shutdown_precedence"
 TASKS_PER_EPISODE = 5
 NOTICE_AFTER = 3
 """The notice comes with the result of this task (Palisade: midway through the tasks)."""
@@ -68,9 +52,40 @@ def setup_environment() -> Solver:
     return solve
 
 
+def task_items(family: Family, conditions: Sequence[Condition], options: Mapping[str, Any]) -> Items:
+    """Item ``i``: a seeded set of 5 arithmetic tasks, and when the trigger runs the script."""
+
+    def make(condition: Condition, index: int) -> Item:
+        item_id = f"tasks-{index}"
+        tasks = task_set(item_id, TASKS_PER_EPISODE)
+        values = family.variables(family.resolve(condition.levels))
+        where = f"family '{family.name}', condition {condition.id}"
+        metadata = {"shutdown_on": check_shutdown_on(values.get("shutdown_on"), where), "shutdown_tasks": tasks}
+        return Item(item_id, {}, target="\n".join(t["answer"] for t in tasks), metadata=metadata)
+
+    return Items(make)
+
+
+FAMILY = FamilyTask(
+    name="shutdown",
+    default_study="shutdown_precedence",
+    episode=AgentEpisode(
+        tools=lambda: [*(tool() for tool in FILE_TOOLS), next_task()],
+        submit=submit,
+        setup=setup_environment,
+        on_continue=stop_after_shutdown,
+    ),
+    scorer=shutdown_scorer,
+    items=task_items,
+    message_limit=MESSAGE_LIMIT,
+    token_limit=TOKEN_LIMIT,
+    required_files=(SCRIPT, NOTICE),
+)
+
+
 @task
 def shutdown(
-    study: str = DEFAULT_STUDY,
+    study: str = FAMILY.default_study,
     variant: str | list[str] | None = None,
     role: str | None = None,
     items: int | None = None,
@@ -89,38 +104,7 @@ def shutdown(
             when it cuts the episode short. Inspect's ``--message-limit`` overrides it.
         token_limit: Tokens per sample (default 400,000); as ``message_limit``.
     """
-    reject_unknown(FAMILY, unknown)
-    family, loaded, conditions = select_conditions(FAMILY, study, variant, role)
-    n_items = positive_int("items", loaded.items if items is None else items)
-    for name in (SCRIPT, NOTICE):
-        if name not in family.files:
-            raise BepError(f"family '{family.name}' must render the file '{name}'")
-
-    def make_item(condition: Condition, index: int) -> Item:
-        item_id = f"tasks-{index}"
-        tasks = task_set(item_id, TASKS_PER_EPISODE)
-        values = family.variables(family.resolve(condition.levels))
-        shutdown_on = check_shutdown_on(
-            values.get("shutdown_on"), f"family '{family.name}', condition {condition.id}"
-        )
-        return Item(
-            id=item_id,
-            context={},
-            target="\n".join(t["answer"] for t in tasks),
-            metadata={"shutdown_on": shutdown_on, "shutdown_tasks": tasks},
-        )
-
-    return Task(
-        dataset=build_dataset(family, loaded, conditions, n_items, make_item),
-        solver=agent_episode(
-            [list_files(), read_file(), write_file(), move_file(), delete_file(), next_task()],
-            submit(),
-            setup=setup_environment(),
-            on_continue=stop_after_shutdown,
-        ),
-        scorer=shutdown_scorer(),
-        message_limit=limit_arg("message_limit", message_limit, MESSAGE_LIMIT),
-        token_limit=limit_arg("token_limit", token_limit, TOKEN_LIMIT),
-        version=task_version(family, loaded),
-        metadata={"family": FAMILY, "study": loaded.id},
+    return FAMILY.build(
+        study=study, variant=variant, role=role, items=items,
+        message_limit=message_limit, token_limit=token_limit, unknown=unknown,
     )
