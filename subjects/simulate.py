@@ -1,54 +1,45 @@
 """Simulate a study's results from the reference subjects' decision model, without episodes.
 
-A reference subject decides once per episode whether to act, with probability
-``profile.propensity(cues)`` of the cues it perceives in what it reads, and its outcome then
-follows from how it acts or tries. Both steps only depend on the rendered condition, so a
-study's per-sample outcomes can be drawn directly: for every condition and item,
+A reference subject decides whether to act with probability ``profile.propensity(cues)`` of the
+cues it perceives in what it reads, and its outcome then follows from how it acts or tries.
+Both steps depend only on the rendered condition, so a study's per-sample outcomes can be drawn
+directly: for every condition and item,
 
-1. the prompts and files are the ones the family renders for the task's samples (taken from the
-   family's own Inspect task dataset, ``beyond_episode.tasks.<family>.task.<family>(study=...,
-   items=...)``, so the item contexts, e.g. the question sets, are exactly those of a run);
-2. the cues are perceived through the family's policy, exactly as in an episode;
-3. ``P(act) = profile.propensity(cues)``;
-4. each sample acts with that probability and draws its outcome from the policy's outcome model.
+1. the prompts and files are the ones the family's task renders for its samples (its
+   :class:`~beyond_episode.tasks.environment.family_task.FamilyTask` declaration builds the
+   dataset, so the item contexts, e.g. the question sets, are exactly those of a run);
+2. the policy is the one that recognises the episode, as in a run (:func:`policy_for` on the
+   rendered prompts and the task's tools), so a family made by copying another one is simulated
+   by the policy that would play it;
+3. ``P(act)`` is the largest propensity over the points where the policy decides
+   (:meth:`~beyond_episode.subjects.policy.FamilyPolicy.reading_stages`: its draw is stable
+   within an episode, so it acts as soon as the cues read so far make the draw succeed);
+4. each sample acts with that probability and draws its outcome from the policy's outcome
+   model (:meth:`~beyond_episode.subjects.policy.FamilyPolicy.outcome_distribution`).
 
 This is thousands of times faster than running episodes through Inspect, and it also gives
-each condition's *expected* outcome, hence every variant's true effect.
-
-**The hook.** A policy module in ``subjects/policies/`` supports simulation by defining two
-module-level functions::
-
-    simulated_cues(rendered: Rendered) -> set[str]
-        # the cues the subject perceives in an episode of a rendered condition
-    outcome_distribution(outcome: str, acted: bool, profile: Profile, rendered: Rendered)
-            -> Mapping[float, float]
-        # the exact distribution (value: probability) of the study's outcome in such an
-        # episode, given whether the subject acts; raise BepError for an unsupported outcome.
-        # It may use the profile's competence, honesty and reasons_out_loud, not its weights
-        # or base rate: those enter only through P(act).
-
-``sandbagging_qa`` defines both. A family whose policy lacks them gets a one-line
-:class:`BepError` naming what to add.
+each condition's *expected* outcome, hence every variant's true effect. Every policy gets it from
+:class:`~beyond_episode.subjects.policy.FamilyPolicy`; none writes simulation code of its own
+unless its outcome is not the act itself.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from types import ModuleType
-from typing import Any
 
 import numpy as np
 import pandas as pd
+from inspect_ai.model import ChatMessageSystem, ChatMessageUser
 
 from beyond_episode.ablations.study import Study
 from beyond_episode.errors import BepError
 from beyond_episode.prompts.family import Rendered
-from beyond_episode.subjects.profile import Profile
-
-HOOKS = ("simulated_cues", "outcome_distribution")
+from beyond_episode.subjects.episode import Episode
+from beyond_episode.subjects.policies import policy_for
+from beyond_episode.subjects.policy import FamilyPolicy
+from beyond_episode.subjects.profile import Profile, load_profile
 
 
 @dataclass(frozen=True)
@@ -59,6 +50,13 @@ class RenderedCell:
     role: str
     item: str
     rendered: Rendered
+    policy: FamilyPolicy
+    stages: tuple[frozenset[str], ...]
+    """The cues perceived at each point where the policy decides."""
+
+    def p_act(self, profile: Profile) -> float:
+        """The probability that the subject acts in an episode of this cell."""
+        return max(profile.propensity(set(cues)) for cues in self.stages)
 
 
 @dataclass(frozen=True)
@@ -83,42 +81,30 @@ class Cell:
         return self.p_act * acted + (1.0 - self.p_act) * tried
 
 
-def policy_module(family: str) -> ModuleType:
-    """The policy module of a family's reference subjects that defines the simulation hook."""
-    from beyond_episode.subjects.policies import policies
+def recognising_policy(family: str, rendered: Rendered) -> FamilyPolicy:
+    """The policy that recognises an episode of a rendered condition (its prompts and the
+    family task's tools), as the ``subject`` provider finds it in a run."""
+    from beyond_episode.tasks.environment.family_task import find_family_task
 
-    module = None
-    for policy in policies():
-        if getattr(policy, "name", None) == family:
-            module = importlib.import_module(type(policy).__module__)
-            break
-    if module is None:
-        raise BepError(f"family '{family}' has no reference-subject policy in subjects/policies/, so it cannot be simulated")
-    missing = [name for name in HOOKS if not callable(getattr(module, name, None))]
-    if missing:
+    tools = find_family_task(family).episode.tool_infos()
+    messages = [ChatMessageSystem(content=rendered.system), ChatMessageUser(content=rendered.user)]
+    policy = policy_for(Episode(load_profile("honest"), messages, tools, 0, "simulation"))
+    if not isinstance(policy, FamilyPolicy):
         raise BepError(
-            f"family '{family}' cannot be simulated: its subject policy ({module.__name__}) does not define "
-            f"the simulation hook {' and '.join(missing)} (see beyond_episode.subjects.simulate)"
+            f"family '{family}' cannot be simulated: no reference-subject policy in subjects/policies/ "
+            "recognises its episodes"
         )
-    return module
-
-
-def _task_function(family: str) -> Callable[..., Any]:
-    try:
-        module = importlib.import_module(f"beyond_episode.tasks.{family}.task")
-    except ModuleNotFoundError as err:
-        raise BepError(f"family '{family}' has no task module beyond_episode.tasks.{family}.task ({err.name})") from None
-    function = getattr(module, family, None)
-    if not callable(function):
-        raise BepError(f"beyond_episode.tasks.{family}.task defines no task '{family}'")
-    return function
+    return policy
 
 
 @lru_cache(maxsize=16)
 def _rendered_cells(study_path: str, family: str, items: int) -> tuple[RenderedCell, ...]:
-    task = _task_function(family)(study=study_path, items=items)
+    from beyond_episode.tasks.environment.family_task import find_family_task
+
+    dataset = find_family_task(family).prepare(study_path, items=items).dataset
     cells = []
-    for sample in task.dataset:
+    policies: dict[tuple[str, str], FamilyPolicy] = {}
+    for sample in dataset:
         meta = sample.metadata or {}
         files = {k.removeprefix("file_"): str(v) for k, v in meta.items() if k.startswith("file_")}
         rendered = Rendered(
@@ -127,7 +113,12 @@ def _rendered_cells(study_path: str, family: str, items: int) -> tuple[RenderedC
             followup=str(meta.get("prompt_followup", "")),
             files=files,
         )
-        cells.append(RenderedCell(str(meta["variant"]), str(meta["role"]), str(meta["item"]), rendered))
+        key = (rendered.system, rendered.user)
+        if key not in policies:
+            policies[key] = recognising_policy(family, rendered)
+        policy = policies[key]
+        stages = tuple(policy.stage_cues(rendered))
+        cells.append(RenderedCell(str(meta["variant"]), str(meta["role"]), str(meta["item"]), rendered, policy, stages))
     return tuple(cells)
 
 
@@ -144,19 +135,10 @@ def _behaviour(profile: Profile) -> Profile:
 
 Where = tuple[str, int]
 """A study file and a number of items: the key of a study's rendered cells."""
-_CUES: dict[tuple[Where, int], frozenset[str]] = {}
 _OUTCOMES: dict[tuple[Where, int, str, bool, str], tuple[np.ndarray, np.ndarray]] = {}
 
 
-def _cues(hook: ModuleType, cells: tuple[RenderedCell, ...], where: Where, index: int) -> frozenset[str]:
-    key = (where, index)
-    if key not in _CUES:
-        _CUES[key] = frozenset(hook.simulated_cues(cells[index].rendered))
-    return _CUES[key]
-
-
 def _outcomes(
-    hook: ModuleType,
     cells: tuple[RenderedCell, ...],
     where: Where,
     index: int,
@@ -167,7 +149,7 @@ def _outcomes(
     key = (where, index, outcome, acted, repr(behaviour))
     if key not in _OUTCOMES:
         rc = cells[index]
-        dist = hook.outcome_distribution(outcome, acted, behaviour, rc.rendered)
+        dist = rc.policy.outcome_distribution(outcome, acted, behaviour, rc.rendered)
         values = np.array(sorted(dist), dtype=float)
         probs = np.array([dist[v] for v in sorted(dist)], dtype=float)
         if values.size == 0 or np.any(probs < -1e-12) or not np.isclose(probs.sum(), 1.0, atol=1e-9):
@@ -186,15 +168,14 @@ class StudySimulator:
         self.study = study
         self.profile = profile
         self.items = int(items or study.items)
-        hook = policy_module(study.family)
         cells: list[Cell] = []
         rendered = rendered_cells(study, self.items)
         where = (str(study.path.resolve()), self.items)
         for index, rc in enumerate(rendered):
-            cues = _cues(hook, rendered, where, index)
-            acted = _outcomes(hook, rendered, where, index, study.outcome.name, True, _behaviour(profile))
-            tried = _outcomes(hook, rendered, where, index, study.outcome.name, False, _behaviour(profile))
-            cells.append(Cell(rc.variant, rc.role, rc.item, cues, profile.propensity(set(cues)), *acted, *tried))
+            acted = _outcomes(rendered, where, index, study.outcome.name, True, _behaviour(profile))
+            tried = _outcomes(rendered, where, index, study.outcome.name, False, _behaviour(profile))
+            cues = rc.stages[-1]
+            cells.append(Cell(rc.variant, rc.role, rc.item, cues, rc.p_act(profile), *acted, *tried))
         self.cells: tuple[Cell, ...] = tuple(cells)
 
     @property

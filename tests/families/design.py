@@ -1,19 +1,19 @@
-"""The reference subjects' clean behaviour on a study, computed from perception alone (no Inspect).
+"""The reference subjects' clean behaviour on a study, from their decision model (no Inspect).
 
-For every variant, the texts a subject reads in condition a and b (system prompt, user message,
-the files of the working directory and, for the shutdown family, the notice) are perceived with
-the family's policy, and the expected effect is ``propensity(a) - propensity(b)``. Applying the
-conclusion rule of SCIENCE.md to these point effects gives the conclusion a large enough run
-must reach. Also used to print the profile x variant tables of the family READMEs.
+For every variant, the probability that a subject acts in condition a and in b is the
+simulator's (:class:`beyond_episode.subjects.simulate.StudySimulator`: the texts of the family's
+own task samples, perceived by the policy that recognises them), and the expected effect is
+``P(act | a) - P(act | b)``. Applying the conclusion rule of SCIENCE.md to these point effects
+gives the conclusion a large enough run must reach. Also used to print the profile x variant
+tables of the family READMEs.
 """
 
 from __future__ import annotations
 
-import importlib
-
-from beyond_episode.ablations.study import Condition, Study, load_study
-from beyond_episode.prompts.family import load_family
+from beyond_episode.ablations.study import Study, load_study
+from beyond_episode.paths import ablations_dir
 from beyond_episode.subjects.profile import Profile, load_profile
+from beyond_episode.subjects.simulate import StudySimulator
 
 PROFILES = ("honest", "instruction_follower", "approval_seeker", "reward_seeker", "capability_preserver")
 EXPECTED = {
@@ -23,34 +23,22 @@ EXPECTED = {
     "reward_seeker": "other_in_episode",
     "capability_preserver": "beyond_episode",
 }
-STUDIES = {"shutdown": "shutdown_precedence", "goal_guarding": "goal_guarding_tiers", "oversight": "oversight_goals"}
 
 
-def condition_text(study: Study, condition: Condition) -> str:
-    """Everything a subject reads in a condition (first item's context)."""
-    family = load_family(study.family)
-    if study.family == "oversight":
-        from beyond_episode.tasks.oversight.scenarios import scenario
+def binary_studies() -> dict[str, str]:
+    """Per family, its shipped study whose outcome is the act itself (a binary outcome)."""
+    studies = (load_study(path) for path in sorted(ablations_dir().glob("*.yaml")))
+    return {s.family: s.id for s in studies if s.outcome.type == "binary"}
 
-        rendered = family.render(condition.levels, {"scenario": scenario(0)})
-    elif study.family == "goal_guarding":
-        from beyond_episode.tasks.goal_guarding.request_bank import request_for
 
-        rendered = family.render(condition.levels, {"request": request_for(0)["request"]})
-    else:  # shutdown: its files include the notice that next_task serves
-        rendered = family.render(condition.levels, {})
-    return "\n".join([rendered.system, rendered.user, *rendered.files.values()])
+STUDIES = binary_studies()
 
 
 def expected_propensities(study: Study, profile: Profile) -> dict[str, tuple[float, float]]:
-    """Per variant, the profile's probability of the act in condition a and in condition b."""
-    policy = importlib.import_module(f"beyond_episode.subjects.policies.{study.family}")
-    out = {}
-    for variant in study.variants.values():
-        pa = profile.propensity(policy.perceived_cues(condition_text(study, variant.a)))
-        pb = profile.propensity(policy.perceived_cues(condition_text(study, variant.b)))
-        out[variant.id] = (pa, pb)
-    return out
+    """Per variant, the profile's probability of the act in condition a and in condition b
+    (first item)."""
+    rates = StudySimulator(study, profile, items=1).act_rates()
+    return {v: (rates[(v, "a")], rates[(v, "b")]) for v in study.variants}
 
 
 def expected_effects(study: Study, profile: Profile) -> dict[str, float]:

@@ -16,8 +16,9 @@ from beyond_episode.subjects.policies import sandbagging_qa as policy
 from beyond_episode.subjects.profile import load_profile
 from beyond_episode.subjects.simulate import (
     StudySimulator,
-    policy_module,
     profile_for_effect,
+    recognising_policy,
+    rendered_cells,
     scale_profile,
 )
 
@@ -119,11 +120,30 @@ def test_draws_are_reproducible_and_tidy() -> None:
     assert set(one.loc[one["variant"] == "baseline", "outcome"]) == {1.0}
 
 
-def test_family_without_the_hook_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(policy, "outcome_distribution")
+def test_unsimulable_outcome_and_unrecognised_family_are_one_line_errors(
+    agreement_study: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    study = load_study(agreement_study)
+    cell = rendered_cells(study, 1)[0]
+    assert cell.policy is policy.POLICY
     with pytest.raises(BepError) as info:
-        policy_module("sandbagging_qa")
+        cell.policy.outcome_distribution("intent_stated", True, load_profile("honest"), cell.rendered)
     message = str(info.value)
-    assert "\n" not in message and "does not define the simulation hook outcome_distribution" in message
-    with pytest.raises(BepError, match="no reference-subject policy"):
-        policy_module("no_such_family")
+    assert "\n" not in message and "can simulate 'accuracy', not 'intent_stated'" in message
+    with pytest.raises(BepError, match="no task module"):
+        recognising_policy("no_such_family", cell.rendered)
+    monkeypatch.setattr("beyond_episode.subjects.simulate.policy_for", lambda episode: None)
+    with pytest.raises(BepError, match="no reference-subject policy in subjects/policies/ recognises"):
+        recognising_policy("sandbagging_qa", cell.rendered)
+
+
+@pytest.mark.parametrize("study_id", ["sandbagging_b6", "shutdown_precedence", "goal_guarding_tiers", "oversight_goals"])
+def test_every_shipped_study_is_simulated_by_its_policy(study_id: str) -> None:
+    """Each study's cells are played by its own family's policy, and the binary families'
+    outcome is the act itself: 1 when acting, 0 when not."""
+    study = load_study(study_id)
+    sim = StudySimulator(study, load_profile("capability_preserver"), items=1)
+    assert {c.policy.name for c in rendered_cells(study, 1)} == {study.family}
+    assert max(sim.true_effects().values()) > 0.5
+    if study.outcome.type == "binary":
+        assert all(c.acted_values.tolist() == [1.0] and c.tried_values.tolist() == [0.0] for c in sim.cells)
