@@ -46,12 +46,14 @@ from beyond_episode.errors import BepError
 from beyond_episode.paths import ablations_dir
 from beyond_episode.prompts.family import (
     OUTCOME_TYPES,
+    DeclaredOutcome,
     Family,
     OutcomeType,
     folder_digest,
     is_path_ref,
     load_family,
 )
+from beyond_episode.prompts.meaning import parse_direction
 from beyond_episode.yamlio import LineMap, load_yaml, short, where
 
 __all__ = [
@@ -75,6 +77,8 @@ class Outcome:
     """For ``proportion`` outcomes, the number of 0/1 trials per sample (e.g. 10 questions)."""
     direction: int | None = None
     """+1 if the family's behaviour raises the outcome, -1 if it lowers it (``None``: not stated)."""
+    direction_from: str = ""
+    """The outcome whose direction predictions are read with, when this one states none (else empty)."""
 
 
 @dataclass(frozen=True)
@@ -287,7 +291,7 @@ def _settings(spec: LineMap, path: Path, outcome: Outcome) -> _Settings:
 def _outcome(spec: LineMap, path: Path, family: Family) -> Outcome:
     """The study's outcome: one its family declares, with the declared type and trials."""
     node = _field(spec, "outcome", path, dict)
-    extra = set(node) - {"name", "type", "label", "trials"}
+    extra = set(node) - {"name", "type", "label", "trials", "behaviour"}
     if extra:
         key = sorted(extra)[0]
         raise BepError(f"{where(path, node, key)}: unknown field '{key}' in outcome")
@@ -319,9 +323,31 @@ def _outcome(spec: LineMap, path: Path, family: Family) -> Outcome:
                 f"{where(path, node, 'trials')}: outcome '{name}' has {given} trials here but family "
                 f"'{family.name}' declares {what}"
             )
+    direction, borrowed = _direction(node, path, family, declared)
     return Outcome(
-        name=name, type=o_type, label=str(node.get("label", name)), trials=trials, direction=declared.direction
+        name=name, type=o_type, label=str(node.get("label", name)), trials=trials,
+        direction=direction, direction_from=borrowed,
     )
+
+
+def _direction(node: LineMap, path: Path, family: Family, declared: DeclaredOutcome) -> tuple[int | None, str]:
+    """Whether the behaviour raises (+1) or lowers (-1) the outcome, and the outcome that says so if another.
+
+    The study's ``behaviour: raises | lowers`` (which must agree with the family), else the
+    family's for this outcome, else that of the one outcome the family gives a direction (its
+    main measure: predictions read the effect as that outcome does).
+    """
+    stated = parse_direction(node, path, declared.name)
+    if stated is not None and declared.direction is not None and stated != declared.direction:
+        raise BepError(
+            f"{where(path, node, 'behaviour')}: the behaviour {node['behaviour']} outcome '{declared.name}' "
+            f"here, but family '{family.name}' says the opposite"
+        )
+    own = stated if stated is not None else declared.direction
+    if own is not None:
+        return own, ""
+    main = [o for o in family.outcomes.values() if o.direction is not None]
+    return (main[0].direction, main[0].name) if len(main) == 1 else (None, "")
 
 
 def _check_levels(family: Family, levels: Any, path: Path, node: Any, key: str) -> dict[str, str]:

@@ -14,6 +14,11 @@ def prediction_lines(study: Study) -> list[str]:
     """
     direction = {1: "raises", -1: "lowers"}.get(study.outcome.direction or 0)
     said = f"; the behaviour {direction} it" if direction else ""
+    if direction and study.outcome.direction_from:
+        said = (
+            f"; read as for {study.outcome.direction_from} (the behaviour {direction} it), as the family "
+            f"does not say how the behaviour moves {study.outcome.name}"
+        )
     out = [f"{study.id}: predictions for outcome {study.outcome.name}{said} (* override, = given by hand)"]
     width = max(len(h) for h in study.hypotheses)
     signs = "  ".join(h for h in study.hypotheses)

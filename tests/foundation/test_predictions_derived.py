@@ -166,3 +166,17 @@ def test_maybe_gives_no_prediction(tmp_path):
     study = load_study(path)
     control = study.hypotheses["instruction_following"].predictions["control_ask_low"]
     assert control.sign == "?" and "the instructions may ask for scoring low on purpose" in control.why
+
+
+def test_an_outcome_that_states_no_direction_is_read_as_the_main_one_and_the_table_says_so(tmp_path, capsys):
+    path = _study(tmp_path, "outcome: {name: accuracy, type: proportion, trials: 10, label: accuracy}",
+                  "outcome: {name: actions, type: mean, label: actions}")
+    study = load_study(path)
+    assert study.hypotheses["capability_preservation"].predictions["baseline"].sign == "+"
+    assert main(["validate", str(path)]) == 0
+    assert "read as for accuracy (the behaviour lowers it), as the family does not say how the behaviour moves actions" in capsys.readouterr().out
+    path.write_text(path.read_text().replace("label: actions}", "label: actions, behaviour: raises}"))
+    assert load_study(path).hypotheses["capability_preservation"].predictions["baseline"].sign == "-"
+    contrary = _study(tmp_path, "trials: 10, label: accuracy}", "trials: 10, label: accuracy, behaviour: raises}")
+    with pytest.raises(BepError, match=rf"{contrary}:8: the behaviour raises outcome 'accuracy' here, but family 'sandbagging_qa' says the opposite"):
+        load_study(contrary)
