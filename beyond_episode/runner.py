@@ -305,30 +305,17 @@ def write_study_report(
     note: str | None = None,
     study_files: list[Path] | None = None,
 ) -> str:
-    """Analyze every log under ``log_dir``, write the report to ``out``; returns the verdict table."""
+    """Analyze every log under ``log_dir``, write the report to ``out``; returns the conclusion matrix, the readings and the warnings."""
     from beyond_episode.analysis import StudyCatalog, analyze, write_report
 
     report = analyze([log_dir], alpha=alpha, studies=StudyCatalog(study_files))
     if note:
         report.notes.append(note)
     write_report(report, out)
-    return verdict_table(report)
+    from beyond_episode.analysis.matrix import summary_text
 
-
-def verdict_table(report: Any) -> str:
-    """Conclusions as a small text table: one row per study, one column per model."""
-    models = report.models
-    rows: dict[str, dict[str, str]] = {}
-    for r in report.results:
-        rows.setdefault(r.study.id, {})[r.model] = r.conclusion
-    width = max([len("study"), *(len(s) for s in rows)])
-    cols = [max(len(m), 22) for m in models]
-    lines = ["Conclusions:", "  " + "study".ljust(width) + "  " + "  ".join(m.ljust(c) for m, c in zip(models, cols, strict=True))]
-    for study, by_model in rows.items():
-        cells = "  ".join(by_model.get(m, "-").ljust(c) for m, c in zip(models, cols, strict=True))
-        lines.append("  " + study.ljust(width) + "  " + cells)
-    lines.extend(f"  warning: {r.study.id} {r.model}: {text}" for r in report.results for text in r.warnings)
-    return "\n".join(lines)
+    warnings = [f"warning: {r.study.id} {r.model}: {text}" for r in report.results for text in r.warnings]
+    return summary_text(report) + "".join(line + "\n" for line in warnings)
 
 
 def _epochs_note(plan: Plan) -> str | None:

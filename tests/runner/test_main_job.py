@@ -50,7 +50,7 @@ def test_every_profile_gets_its_known_conclusion_on_every_study(main_job):
 def test_main_job_reports_where_and_what(main_job):
     result, report = main_job
     assert f"Report: {report / 'report.md'}" in result.stdout.replace(str(report.resolve()), str(report))
-    assert "Conclusions:" in result.stdout and "beyond_episode" in result.stdout
+    assert "Conclusions (rows: studies" in result.stdout and "beyond_episode" in result.stdout
     text = (report / "report.md").read_text()
     assert "Quick run with fewer epochs than the studies declare" in text
     assert (report / "tables" / "hypotheses.md").is_file()

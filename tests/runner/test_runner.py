@@ -64,7 +64,7 @@ def test_two_models_write_one_report_with_both_columns(tmp_path):
     table = (tmp_path / "report" / "tables" / "comparison.md").read_text()
     header = next(line for line in table.splitlines() if "subject/honest" in line)
     assert "subject/capability_preserver" in header
-    assert "Report: " in result.stdout and "Conclusions:" in result.stdout
+    assert "Report: " in result.stdout and "Conclusions (rows: studies" in result.stdout
 
 
 def test_kill_9_mid_run_then_resume_gives_exactly_the_planned_samples(tmp_path):
