@@ -138,3 +138,14 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(mini_study: Path, tmp_pa
     assert resumed.records[columns].equals(full.records[columns])
     assert len(checkpoint.read_text().splitlines()) == 1 + 4
 
+
+
+@pytest.mark.parametrize("study_id", ["shutdown_precedence", "goal_guarding_tiers", "oversight_goals"])
+def test_every_shipped_study_can_be_calibrated(study_id: str) -> None:
+    """Every family is simulated by its own policy, so ``bep calibrate`` works on every shipped
+    study: here capability_preserver's true effects give it the conclusion it was built for."""
+    study = load_study(study_id)
+    sim = StudySimulator(study, load_profile("capability_preserver"))
+    assert population_conclusion(study, sim.true_effects()) == "beyond_episode"
+    cal = calibrate(study.path, replications=2, epochs=[2], profiles=["capability_preserver"], stress=False, power_profile=None, jobs=1)
+    assert cal.row("capability_preserver", 2).scenario.right == "beyond_episode"
