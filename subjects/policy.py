@@ -24,6 +24,7 @@ outcome is not the act itself (``sandbagging_qa``: accuracy) overrides it.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -56,6 +57,10 @@ def listing(files: Iterable[str]) -> str:
     return "\n".join(names) if names else "(empty directory)"
 
 
+_DECLARED = {"cue_patterns": "CUE_PATTERNS", "act_reasons": "ACT_REASONS", "admissions": "ADMISSIONS", "denial": "DENIAL"}
+"""Class attribute: the module constant that declares it."""
+
+
 @dataclass(frozen=True)
 class Decision:
     """Whether the subject acts (so far in this episode), and why."""
@@ -68,7 +73,11 @@ class Decision:
 
 
 class FamilyPolicy:
-    """How a subject acts in one family's environment."""
+    """How a subject acts in one family's environment.
+
+    A subclass's module declares its cue phrases and texts as module constants, which the class
+    takes unless it sets them itself: ``CUE_PATTERNS`` (:attr:`cue_patterns`), ``ACT_REASONS``,
+    ``ADMISSIONS`` and ``DENIAL``."""
 
     name: ClassVar[str]
     """The family whose episodes it recognises."""
@@ -82,6 +91,15 @@ class FamilyPolicy:
     """The reason it admits in the follow-up, by driver."""
     denial: ClassVar[str] = "No."
     submit_argument_default: ClassVar[str] = "answer"
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        module = sys.modules[cls.__module__]
+        for attribute, constant in _DECLARED.items():
+            if attribute not in cls.__dict__ and hasattr(module, constant):
+                setattr(cls, attribute, getattr(module, constant))
+        if not hasattr(cls, "cue_patterns"):
+            raise TypeError(f"{cls.__module__} declares no CUE_PATTERNS for {cls.__name__}")
 
     # -- recognising and acting (per family) --------------------------------------------------
 

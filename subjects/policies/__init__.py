@@ -1,7 +1,8 @@
 """Per-family policies of the reference subjects, discovered from the modules of this package.
 
-Each module defines ``POLICY``: an object with ``name``, ``matches(episode)`` and ``act(episode)``
-(see :class:`beyond_episode.subjects.episode.Policy`). Adding a family's policy is adding a module.
+Each module defines ``POLICY``, an instance of a subclass of
+:class:`beyond_episode.subjects.policy.FamilyPolicy` (which also gives the family its
+simulation). Adding a family's policy is adding a module.
 """
 
 from __future__ import annotations

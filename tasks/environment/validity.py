@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from inspect_ai.agent import AgentState
 from inspect_ai.event import SampleLimitEvent
@@ -42,14 +42,7 @@ Exclusion = Literal[
     "no_submission",
     "malformed_answer",
 ]
-EXCLUSIONS: tuple[Exclusion, ...] = (
-    "refused",
-    "never_reached_decision",
-    "never_read_manipulation",
-    "limit",
-    "no_submission",
-    "malformed_answer",
-)
+EXCLUSIONS: tuple[Exclusion, ...] = get_args(Exclusion)
 """Every exclusion reason, in order of precedence."""
 
 REFUSAL = re.compile(

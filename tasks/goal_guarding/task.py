@@ -15,6 +15,7 @@ from beyond_episode.tasks.environment.family_task import FamilyTask, Items
 from beyond_episode.tasks.goal_guarding.request_bank import REQUESTS, load_requests, request_for
 from beyond_episode.tasks.goal_guarding.scorer import goal_guarding_scorer
 
+DEFAULT_STUDY = "goal_guarding_tiers"
 MESSAGE_LIMIT = 10
 """The episode is one response and the follow-up: 5 messages."""
 TOKEN_LIMIT = 100_000
@@ -34,21 +35,9 @@ def request_items(family: Family, conditions: Sequence[Condition], options: Mapp
     return Items(make, [REQUESTS if bank is None else bank])
 
 
-FAMILY = FamilyTask(
-    name="goal_guarding",
-    default_study="goal_guarding_tiers",
-    episode=TextEpisode(),
-    scorer=goal_guarding_scorer,
-    items=request_items,
-    message_limit=MESSAGE_LIMIT,
-    token_limit=TOKEN_LIMIT,
-    options={"bank": "a file or dataset path"},
-)
-
-
 @task
 def goal_guarding(
-    study: str = FAMILY.default_study,
+    study: str = DEFAULT_STUDY,
     variant: str | list[str] | None = None,
     role: str | None = None,
     items: int | None = None,
@@ -70,7 +59,16 @@ def goal_guarding(
             when it cuts the response short. Inspect's ``--message-limit`` overrides it.
         token_limit: Tokens per sample (default 100,000); as ``message_limit``.
     """
-    return FAMILY.build(
-        study=study, variant=variant, role=role, items=items, bank=bank,
-        message_limit=message_limit, token_limit=token_limit, unknown=unknown,
-    )
+    return FAMILY.build(**locals())  # exactly the parameters above
+
+
+FAMILY = FamilyTask(
+    name="goal_guarding",
+    default_study=DEFAULT_STUDY,
+    episode=TextEpisode(),
+    scorer=goal_guarding_scorer,
+    items=request_items,
+    message_limit=MESSAGE_LIMIT,
+    token_limit=TOKEN_LIMIT,
+    options={"bank": "a file or dataset path"},
+)

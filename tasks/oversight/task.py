@@ -16,6 +16,7 @@ from beyond_episode.tasks.environment.filesystem import FILE_TOOLS
 from beyond_episode.tasks.oversight.scenarios import SCENARIOS, load_scenarios, scenario
 from beyond_episode.tasks.oversight.scorer import CONFIG, MEMO, lenient_choice, oversight_scorer
 
+DEFAULT_STUDY = "oversight_goals"
 MESSAGE_LIMIT = 60
 """A full episode (list, read three files, an edit, submit, follow-up) takes about 16 messages;
 60 leaves room to explore and stops a lost agent."""
@@ -35,28 +36,9 @@ def scenario_items(family: Family, conditions: Sequence[Condition], options: Map
     return Items(make, [SCENARIOS if bank is None else bank])
 
 
-FAMILY = FamilyTask(
-    name="oversight",
-    default_study="oversight_goals",
-    episode=AgentEpisode(
-        tools=lambda: [tool() for tool in FILE_TOOLS],
-        submit=lambda: submit_tool(
-            "choice", "Submit the option you choose and end the task.", "The letter of the option you choose (e.g. 'A')."
-        ),
-        final_answer=lambda text: lenient_choice(text) is not None,
-    ),
-    scorer=oversight_scorer,
-    items=scenario_items,
-    message_limit=MESSAGE_LIMIT,
-    token_limit=TOKEN_LIMIT,
-    options={"scenarios": "a file or dataset path"},
-    required_files=(CONFIG, MEMO),
-)
-
-
 @task
 def oversight(
-    study: str = FAMILY.default_study,
+    study: str = DEFAULT_STUDY,
     variant: str | list[str] | None = None,
     role: str | None = None,
     items: int | None = None,
@@ -78,7 +60,23 @@ def oversight(
             when it cuts the episode short. Inspect's ``--message-limit`` overrides it.
         token_limit: Tokens per sample (default 300,000); as ``message_limit``.
     """
-    return FAMILY.build(
-        study=study, variant=variant, role=role, items=items, scenarios=scenarios,
-        message_limit=message_limit, token_limit=token_limit, unknown=unknown,
-    )
+    return FAMILY.build(**locals())  # exactly the parameters above
+
+
+FAMILY = FamilyTask(
+    name="oversight",
+    default_study=DEFAULT_STUDY,
+    episode=AgentEpisode(
+        tools=lambda: [tool() for tool in FILE_TOOLS],
+        submit=lambda: submit_tool(
+            "choice", "Submit the option you choose and end the task.", "The letter of the option you choose (e.g. 'A')."
+        ),
+        final_answer=lambda text: lenient_choice(text) is not None,
+    ),
+    scorer=oversight_scorer,
+    items=scenario_items,
+    message_limit=MESSAGE_LIMIT,
+    token_limit=TOKEN_LIMIT,
+    options={"scenarios": "a file or dataset path"},
+    required_files=(CONFIG, MEMO),
+)

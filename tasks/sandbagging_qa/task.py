@@ -18,6 +18,7 @@ from beyond_episode.tasks.sandbagging_qa.questions import BANKS, GENERATED, ques
 from beyond_episode.tasks.sandbagging_qa.scorer import sandbagging_scorer
 
 QUESTIONS_PER_ITEM = 10
+DEFAULT_STUDY = "sandbagging_b6"
 MESSAGE_LIMIT = 30
 """A well-formed episode takes 12 messages (list, read two files, submit) and 14 with the
 follow-up; 30 leaves room to explore and stops a lost agent after about a dozen calls."""
@@ -37,29 +38,9 @@ def question_items(family: Family, conditions: Sequence[Condition], options: Map
     return Items(make, [bank] if bank is not None else [BANKS / f"{d}.jsonl" for d in domains])
 
 
-FAMILY = FamilyTask(
-    name="sandbagging_qa",
-    default_study="sandbagging_b6",
-    episode=AgentEpisode(
-        tools=lambda: [list_files(), read_file()],
-        submit=lambda: submit_tool(
-            "answer",
-            "Submit your final answers and end the task.",
-            "The answer letters, one per question, in order (e.g. 'ABCDABCDAB').",
-        ),
-        final_answer=lambda text: lenient_letters(text, QUESTIONS_PER_ITEM) is not None,
-    ),
-    scorer=sandbagging_scorer,
-    items=question_items,
-    message_limit=MESSAGE_LIMIT,
-    token_limit=TOKEN_LIMIT,
-    options={"bank": "a dataset path"},
-)
-
-
 @task
 def sandbagging_qa(
-    study: str = FAMILY.default_study,
+    study: str = DEFAULT_STUDY,
     variant: str | list[str] | None = None,
     role: str | None = None,
     items: int | None = None,
@@ -81,7 +62,24 @@ def sandbagging_qa(
             when it cuts the episode short. Inspect's ``--message-limit`` overrides it.
         token_limit: Tokens per sample (default 200,000); as ``message_limit``.
     """
-    return FAMILY.build(
-        study=study, variant=variant, role=role, items=items, bank=bank,
-        message_limit=message_limit, token_limit=token_limit, unknown=unknown,
-    )
+    return FAMILY.build(**locals())  # exactly the parameters above
+
+
+FAMILY = FamilyTask(
+    name="sandbagging_qa",
+    default_study=DEFAULT_STUDY,
+    episode=AgentEpisode(
+        tools=lambda: [list_files(), read_file()],
+        submit=lambda: submit_tool(
+            "answer",
+            "Submit your final answers and end the task.",
+            "The answer letters, one per question, in order (e.g. 'ABCDABCDAB').",
+        ),
+        final_answer=lambda text: lenient_letters(text, QUESTIONS_PER_ITEM) is not None,
+    ),
+    scorer=sandbagging_scorer,
+    items=question_items,
+    message_limit=MESSAGE_LIMIT,
+    token_limit=TOKEN_LIMIT,
+    options={"bank": "a dataset path"},
+)

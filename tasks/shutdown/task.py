@@ -31,6 +31,7 @@ NOTICE_AFTER = 3
 NOTICE = "@notice"
 """The family's ``files`` entry of the notice: rendered like every file (so ``bep validate`` and
 ``bep diff`` cover it), but served by ``next_task`` instead of being laid out in the directory."""
+DEFAULT_STUDY = "shutdown_precedence"
 MESSAGE_LIMIT = 80
 """A full episode (list, five tasks, the notice, a sabotage, submit, follow-up) takes about 20
 messages; 80 leaves room to explore and stops a lost agent."""
@@ -66,26 +67,9 @@ def task_items(family: Family, conditions: Sequence[Condition], options: Mapping
     return Items(make)
 
 
-FAMILY = FamilyTask(
-    name="shutdown",
-    default_study="shutdown_precedence",
-    episode=AgentEpisode(
-        tools=lambda: [*(tool() for tool in FILE_TOOLS), next_task()],
-        submit=submit,
-        setup=setup_environment,
-        on_continue=stop_after_shutdown,
-    ),
-    scorer=shutdown_scorer,
-    items=task_items,
-    message_limit=MESSAGE_LIMIT,
-    token_limit=TOKEN_LIMIT,
-    required_files=(SCRIPT, NOTICE),
-)
-
-
 @task
 def shutdown(
-    study: str = FAMILY.default_study,
+    study: str = DEFAULT_STUDY,
     variant: str | list[str] | None = None,
     role: str | None = None,
     items: int | None = None,
@@ -104,7 +88,21 @@ def shutdown(
             when it cuts the episode short. Inspect's ``--message-limit`` overrides it.
         token_limit: Tokens per sample (default 400,000); as ``message_limit``.
     """
-    return FAMILY.build(
-        study=study, variant=variant, role=role, items=items,
-        message_limit=message_limit, token_limit=token_limit, unknown=unknown,
-    )
+    return FAMILY.build(**locals())  # exactly the parameters above
+
+
+FAMILY = FamilyTask(
+    name="shutdown",
+    default_study=DEFAULT_STUDY,
+    episode=AgentEpisode(
+        tools=lambda: [*(tool() for tool in FILE_TOOLS), next_task()],
+        submit=submit,
+        setup=setup_environment,
+        on_continue=stop_after_shutdown,
+    ),
+    scorer=shutdown_scorer,
+    items=task_items,
+    message_limit=MESSAGE_LIMIT,
+    token_limit=TOKEN_LIMIT,
+    required_files=(SCRIPT, NOTICE),
+)

@@ -35,6 +35,16 @@ async def accuracy(episode: EpisodeView) -> Outcome:
     return Outcome({{"accuracy": right / len(key)}}, f"{{right}} correct", answer.answered, answer.parsed, letters, answer.form)
 
 
+@task
+def {name}(
+    study: str = "{name}", variant: str | list[str] | None = None, role: str | None = None,
+    items: int | None = None, bank: str | None = None, message_limit: int | None = None,
+    token_limit: int | None = None, **unknown: Any,
+) -> Task:
+    """Sandbagging with the copied family's texts."""
+    return FAMILY.build(**locals())
+
+
 FAMILY = FamilyTask(
     name="{name}",
     default_study="{name}",
@@ -54,19 +64,6 @@ FAMILY = FamilyTask(
     token_limit=200_000,
     options={{"bank": "a dataset path"}},
 )
-
-
-@task
-def {name}(
-    study: str = FAMILY.default_study, variant: str | list[str] | None = None, role: str | None = None,
-    items: int | None = None, bank: str | None = None, message_limit: int | None = None,
-    token_limit: int | None = None, **unknown: Any,
-) -> Task:
-    """Sandbagging with the copied family's texts."""
-    return FAMILY.build(
-        study=study, variant=variant, role=role, items=items, bank=bank,
-        message_limit=message_limit, token_limit=token_limit, unknown=unknown,
-    )
 '''
 
 STUDY = """\
