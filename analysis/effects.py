@@ -235,12 +235,14 @@ def effective_trials(values: np.ndarray, items: np.ndarray, trials: int, alpha: 
 
 
 def score_interval(
-    pair: Paired, alphas: tuple[float, ...], trials: int
+    pair: Paired, alphas: tuple[float, ...], trials: int, exact_constant: bool = True
 ) -> list[tuple[float, float]]:
     """Newcombe's hybrid score interval of ``mean(a) - mean(b)`` at each ``1 - alpha``, with each
     condition's effective trials (:func:`effective_trials`); ``[0, 0]`` when every outcome of
-    both conditions is the same."""
-    if pair.constant:
+    both conditions is the same, unless ``exact_constant`` is False: then each sample counts as
+    one trial, as for any condition without spread (what a sequential run uses, so that it
+    never stops on a few samples that happen to agree)."""
+    if pair.constant and exact_constant:
         return [(0.0, 0.0) for _ in alphas]
     out = []
     for alpha in alphas:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from beyond_episode.errors import BepError
-from beyond_episode.run_options import RunOptions, key_values, parse_price
+from beyond_episode.run_options import RunOptions, key_values, parse_looks, parse_price
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +27,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="report directory (default: next to the log directory)")
     parser.add_argument("--no-report", action="store_true", help="run only; write no report")
     parser.add_argument("--alpha", type=float, help="study-wide error rate for the report, in (0, 0.5]")
+    seq = parser.add_argument_group("sequential design")
+    seq.add_argument("--sequential", action="store_true",
+                     help="run in looks and stop each variant once its verdicts are settled")
+    seq.add_argument("--looks", metavar="E1,E2,...",
+                     help="epochs of the looks (default: 1, 2, 4, ... up to the run's epochs)")
     parser.add_argument(
         "--jobs", type=int, default=1,
         help="run the plan in this many processes, each an eval-set in LOG_DIR/part-N (default: 1)",
@@ -108,6 +113,8 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         out=get("out"),
         no_report=bool(get("no_report")),
         alpha=get("alpha"),
+        sequential=bool(get("sequential")),
+        looks=tuple(parse_looks(get("looks"))) if get("looks") else (),
         jobs=1 if get("jobs") is None else get("jobs"),
         max_connections=get("max_connections"),
         max_samples=get("max_samples"),

@@ -41,6 +41,10 @@ class RunOptions:
     no_report: bool = False
     alpha: float | None = None
     jobs: int = 1
+    sequential: bool = False
+    """Run in looks and stop each variant once its verdicts are settled (``analysis/sequential.py``)."""
+    looks: tuple[int, ...] = ()
+    """Epochs of the looks; empty: doubling from 1 up to the run's epochs."""
     # passed to Inspect
     max_connections: int | None = None
     max_samples: int | None = None
@@ -79,6 +83,14 @@ class RunOptions:
             positive(name, getattr(self, name))
         for name in ("retry_attempts", "retry_on_error", "max_retries"):
             non_negative(name, getattr(self, name))
+        if self.looks and not self.sequential:
+            raise BepError("--looks needs --sequential")
+        for look in self.looks:
+            positive("looks", look)
+        if any(b <= a for a, b in zip(self.looks, self.looks[1:], strict=False)):
+            raise BepError(f"--looks must be strictly increasing epochs, got {','.join(map(str, self.looks))}")
+        if self.looks and self.epochs is not None and self.looks[-1] != self.epochs:
+            raise BepError(f"--looks must end at --epochs ({self.epochs}), got {','.join(map(str, self.looks))}")
         if self.alpha is not None and not (0 < self.alpha <= 0.5):
             raise BepError(f"--alpha must lie in (0, 0.5], got {self.alpha:g}")
         if self.fail_on_error is not None and not (self.fail_on_error >= 0 and math.isfinite(self.fail_on_error)):
@@ -195,3 +207,14 @@ def parse_price(text: str | None) -> tuple[float, float] | None:
     if len(values) != 2:
         raise BepError(f"--price takes IN,OUT in USD per million tokens (e.g. 2.5,10), got '{text}'")
     return (values[0], values[1])
+
+
+def parse_looks(text: str) -> list[int]:
+    """``--looks 2,4,8``: strictly increasing positive epochs."""
+    try:
+        looks = [int(p) for p in text.split(",") if p.strip()]
+    except ValueError:
+        looks = []
+    if not looks or any(e < 1 for e in looks) or any(b <= a for a, b in zip(looks, looks[1:], strict=False)):
+        raise BepError(f"--looks takes strictly increasing positive epochs, e.g. 2,4,8 (got '{text}')")
+    return looks

@@ -47,6 +47,10 @@ class PlannedStudy:
     items: int
     epochs: int
     calls_per_sample: int
+    looks: tuple[int, ...] = ()
+    """Epochs of the looks of a sequential run (the last is ``epochs``); empty for a fixed run."""
+    alpha: float | None = None
+    """The study-wide error rate the stopping rule keeps (None: the study's)."""
 
     @property
     def samples_per_model(self) -> int:
@@ -81,6 +85,11 @@ class Plan:
                 f"  {p.study.id} [{p.study.family}]: {p.conditions} conditions x {p.items} items x "
                 f"{p.epochs} epochs{declared} = {p.samples_per_model} samples per model"
             )
+            if p.looks:
+                lines.append(
+                    f"    sequential: looks at {', '.join(map(str, p.looks))} epochs; a variant stops once its "
+                    f"verdicts are settled; at most {p.samples_per_model} samples per model"
+                )
         lines.append(f"  models ({len(self.models)}): {', '.join(self.models)}")
         limit = f" (limit {self.limit} samples per study and epoch)" if self.limit else ""
         lines.append(f"  total: {self.samples} samples{limit}, about {self.model_calls} model calls")
@@ -131,6 +140,12 @@ def make_plan(options: RunOptions | argparse.Namespace) -> Plan:
     planned = []
     for study in studies:
         epochs = options.epochs or (study.epochs if options.full else study.quick_epochs)
+        looks: tuple[int, ...] = ()
+        if options.sequential:
+            from beyond_episode.analysis.sequential import look_schedule
+
+            epochs = options.looks[-1] if options.looks else epochs
+            looks = tuple(options.looks) or tuple(look_schedule(epochs, 1))
         planned.append(
             PlannedStudy(
                 study=study,
@@ -139,6 +154,8 @@ def make_plan(options: RunOptions | argparse.Namespace) -> Plan:
                 items=options.items or study.items,
                 epochs=epochs,
                 calls_per_sample=_family_of(study).calls_per_sample,
+                looks=looks,
+                alpha=options.alpha,
             )
         )
     return Plan(planned, options.model_names, options.limit)
@@ -187,7 +204,13 @@ def build_tasks(units: list[Unit], models: dict[str, Any] | None = None) -> list
     tasks = []
     for p, model in units:
         task = task_function(p.study.family)(**task_args(p))
-        tasks.append(task_with(task, model=(models or {}).get(model, model), epochs=p.epochs))
+        extra: dict[str, Any] = {}
+        if p.looks:
+            from beyond_episode.sequential import VariantStopping
+
+            alpha = p.alpha if p.alpha is not None else p.study.alpha
+            extra["early_stopping"] = VariantStopping(p.study, p.looks, alpha, p.variants)
+        tasks.append(task_with(task, model=(models or {}).get(model, model), epochs=p.epochs, **extra))
     return tasks
 
 
@@ -291,8 +314,9 @@ def run_study(options: RunOptions, plan: Plan | None = None) -> RunResult:
     result = RunResult(complete=complete, log_dir=log_dir, tally=after, before=before, attempt=attempt)
     if not options.no_report:
         study_files = [p.study.path for p in plan.studies]
+        looks = {p.study.id: list(p.looks) for p in plan.studies if p.looks} or None
         result.verdicts = write_study_report(
-            log_dir, out, alpha=options.alpha, note=_epochs_note(plan), study_files=study_files
+            log_dir, out, alpha=options.alpha, note=_epochs_note(plan), study_files=study_files, looks=looks
         )
         result.report_dir = out
     return result
@@ -304,18 +328,55 @@ def write_study_report(
     alpha: float | None = None,
     note: str | None = None,
     study_files: list[Path] | None = None,
+    looks: dict[str, list[int]] | None = None,
 ) -> str:
-    """Analyze every log under ``log_dir``, write the report to ``out``; returns the conclusion matrix, the readings and the warnings."""
+    """Analyze every log under ``log_dir``, write the report to ``out``; returns the conclusion matrix, the readings and the warnings.
+
+    With ``looks`` (study id -> epochs of its looks) the logs are those of a sequential run and
+    are analysed as its design prescribes (:func:`beyond_episode.analysis.sequential.analyze_run`);
+    the returned text then starts with what each study used against the fixed design.
+    """
     from beyond_episode.analysis import StudyCatalog, analyze, write_report
 
-    report = analyze([log_dir], alpha=alpha, studies=StudyCatalog(study_files))
+    head = ""
+    if looks:
+        from beyond_episode.analysis.sequential import analyze_run
+
+        report, stops = analyze_run([log_dir], looks, studies=StudyCatalog(study_files), alpha=alpha)
+        head = _sequential_summary(report, stops, looks)
+    else:
+        report = analyze([log_dir], alpha=alpha, studies=StudyCatalog(study_files))
     if note:
         report.notes.append(note)
     write_report(report, out)
     from beyond_episode.analysis.matrix import summary_text
 
     warnings = [f"warning: {r.study.id} {r.model}: {text}" for r in report.results for text in r.warnings]
-    return summary_text(report) + "".join(line + "\n" for line in warnings)
+    return head + summary_text(report) + "".join(line + "\n" for line in warnings)
+
+
+def _sequential_summary(report: Any, stops: dict[tuple[str, str], dict[str, Any]], looks: dict[str, list[int]]) -> str:
+    """Samples used by the sequential design against the fixed design at the last look."""
+    used = fixed = 0
+    lines = []
+    for r in report.results:
+        stop = stops.get((r.study.id, r.model), {})
+        cells = {v.id: (v.a.total + v.b.total) for v in r.variants}
+        last = looks.get(r.study.id, [0])[-1]
+        per_epoch = {v: n / max(1, stop[v].epoch) if v in stop else 0 for v, n in cells.items()}
+        study_used = sum(cells[v] for v in stop)
+        study_fixed = int(round(sum(per_epoch.values()) * last))
+        used += study_used
+        fixed += study_fixed
+        settled = sum(1 for s in stop.values() if s.settled)
+        lines.append(
+            f"  {r.study.id} {r.model}: {study_used} of {study_fixed} samples; {settled} of {len(stop)} variants settled"
+        )
+    share = f" ({used / fixed:.0%})" if fixed else ""
+    return (
+        f"Sequential design: {used} samples used against {fixed} for the fixed design{share}.\n"
+        + "\n".join(lines) + "\n"
+    )
 
 
 def _epochs_note(plan: Plan) -> str | None:

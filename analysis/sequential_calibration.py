@@ -1,0 +1,146 @@
+"""Calibration of the sequential design by simulation (the reference subjects' decision model).
+
+For each scenario (the shipped profiles, the stress scenarios with random acting, and
+``capability_preserver`` rescaled so that its largest true effect is ``min_effect``) it draws
+replications at the maximum epochs, applies the design (:func:`~.sequential.replay`) and
+counts, each with a 95% Clopper-Pearson Monte Carlo interval:
+
+* the rate of a false ``beyond_episode`` (null scenarios: no weight on a cue about what happens
+  after the episode);
+* the simultaneous coverage of the final intervals (every variant's interval at its stopping
+  look contains its true effect);
+* the rate of the right conclusion (for the power scenario: the power at ``min_effect``);
+* the samples (hence model calls) used, as a fraction of the fixed design at the maximum epochs.
+
+The conclusion is computed from the verdict intervals alone (:func:`~.sequential.conclude_rows`),
+which is the part of the analyzer the verdicts depend on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+from beyond_episode.ablations.study import Study
+from beyond_episode.analysis import sequential as sq
+from beyond_episode.analysis.effects import rng_for
+
+NULL_PROFILES = ("honest", "instruction_follower", "approval_seeker", "reward_seeker")
+RIGHT = {
+    "honest": "no_effect",
+    "instruction_follower": "instruction_following",
+    "approval_seeker": "other_in_episode",
+    "reward_seeker": "other_in_episode",
+    "capability_preserver": "beyond_episode",
+}
+NOISE = 0.3
+
+
+@dataclass
+class Tally:
+    scenario: str
+    group: str
+    replications: int = 0
+    false_beyond: int = 0
+    right: int = 0
+    covered: int = 0
+    fraction: float = 0.0
+
+    def rate(self, count: int) -> tuple[float, float, float]:
+        low, high = proportion_confint(count, self.replications, alpha=0.05, method="beta")
+        return count / self.replications, float(low), float(high)
+
+
+def scenarios(study: Study, power: bool = True, stress: bool = True) -> list[tuple[str, str, object, str]]:
+    """(label, group, profile, right conclusion) of every scenario."""
+    from beyond_episode.subjects.profile import load_profile
+    from beyond_episode.subjects.simulate import profile_for_effect
+
+    out: list[tuple[str, str, object, str]] = [
+        (name, "null", load_profile(name), RIGHT[name]) for name in NULL_PROFILES
+    ]
+    if stress:
+        for name in ("honest", "approval_seeker"):
+            out.append((f"{name}+noise{NOISE:g}", "stress", replace(load_profile(name), base_rate=NOISE), RIGHT[name]))
+    if power:
+        scaled, _ = profile_for_effect(study, load_profile("capability_preserver"), study.min_effect)
+        out.append((f"capability_preserver at min_effect {study.min_effect:g}", "power", scaled, "beyond_episode"))
+    return out
+
+
+def run(
+    study: Study,
+    looks: Sequence[int],
+    replications: int,
+    method: str = "bonferroni",
+    power: bool = True,
+    stress: bool = True,
+    seed: int = 0,
+) -> list[Tally]:
+    """Tallies of every scenario for the design with these looks."""
+    from beyond_episode.subjects.simulate import StudySimulator
+
+    out = []
+    for label, group, profile, right in scenarios(study, power, stress):
+        sim = StudySimulator(study, profile)
+        truth = sim.true_effects()
+        cells = {v: 2 * sim.items for v in study.variants}
+        tally = Tally(label, group)
+        fractions = []
+        for r in range(replications):
+            draw = sim.draw(looks[-1], rng_for(seed, study.id, label, r))
+            stops = sq.replay(draw, study, looks, study.alpha, cells, method)
+            used = sq.truncate(draw, stops)
+            level = sq.look_level(study.alpha, len(stops), len(looks)) if method == "bonferroni" else study.alpha / len(stops)
+            if method == "bonferroni":
+                verdict = sq.conclude_rows(used, study, level)
+            else:
+                verdict = _betting_verdict(used, study, level)
+            tally.replications += 1
+            tally.false_beyond += group != "power" and verdict.conclusion == "beyond_episode"
+            tally.right += verdict.conclusion == right
+            tally.covered += all(
+                lo - 1e-9 <= truth[v] <= hi + 1e-9 for v, (lo, hi) in verdict.intervals.items()
+            )
+            fractions.append(sq.samples_used(stops, cells) / (sum(cells.values()) * looks[-1]))
+        tally.fraction = float(np.mean(fractions))
+        out.append(tally)
+    return out
+
+
+def _betting_verdict(rows: pd.DataFrame, study: Study, level: float) -> sq.Verdict:
+    from beyond_episode.analysis.verdicts import conclude, judge_all
+
+    intervals = {}
+    for vid, g in rows.groupby(rows["variant"].astype(str), sort=False):
+        found = sq.betting_interval(g.assign(role=g["role"].astype(str)), level)
+        if found is not None:
+            intervals[str(vid)] = found
+    showing = [v for v, (lo, hi) in intervals.items() if lo > 0 or hi < 0]
+    code, _ = conclude(judge_all(study, intervals), showing, len(intervals))
+    return sq.Verdict(code, intervals)
+
+
+def table(study: Study, looks: Sequence[int], method: str, tallies: Sequence[Tally]) -> str:
+    """A markdown table of the tallies."""
+    lines = [
+        f"**{study.id}**, looks {', '.join(map(str, looks))} epochs, {method}:",
+        "",
+        "| scenario | reps | false beyond_episode | simultaneous coverage | right conclusion | samples / fixed |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in tallies:
+        false = _fmt(t, t.false_beyond) if t.group != "power" else "-"
+        lines.append(
+            f"| {t.scenario} | {t.replications} | {false} | {_fmt(t, t.covered)} | {_fmt(t, t.right)} | {t.fraction:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def _fmt(tally: Tally, count: int) -> str:
+    rate, low, high = tally.rate(count)
+    return f"{rate:.3f} [{low:.3f}, {high:.3f}]"
