@@ -1,8 +1,16 @@
-"""Inspect entry point: importing this module registers every task and the subject model provider."""
+"""Inspect entry point: importing this module registers every task and the subject model provider.
 
-# ruff: noqa: F401
-from beyond_episode.subjects.provider import subject
-from beyond_episode.tasks.goal_guarding.task import goal_guarding
-from beyond_episode.tasks.oversight.task import oversight
-from beyond_episode.tasks.sandbagging_qa.task import sandbagging_qa
-from beyond_episode.tasks.shutdown.task import shutdown
+Every package below ``beyond_episode.tasks`` (except the shared ``environment``) is a family whose
+``task`` module defines its ``@task``; they are found by listing the folder, so a new family needs
+no edit here.
+"""
+
+import importlib
+import pkgutil
+
+import beyond_episode.tasks as _tasks
+from beyond_episode.subjects.provider import subject  # noqa: F401
+
+for _family in pkgutil.iter_modules(_tasks.__path__):
+    if _family.ispkg and _family.name != "environment":
+        importlib.import_module(f"beyond_episode.tasks.{_family.name}.task")
