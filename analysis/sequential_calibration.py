@@ -144,3 +144,24 @@ def table(study: Study, looks: Sequence[int], method: str, tallies: Sequence[Tal
 def _fmt(tally: Tally, count: int) -> str:
     rate, low, high = tally.rate(count)
     return f"{rate:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def expected_share(
+    study: Study, looks: Sequence[int], items: int | None = None, variants: Sequence[str] | None = None, reps: int = 4
+) -> float:
+    """The mean share of the fixed design's samples that the design uses on the reference
+    subjects (every shipped profile, ``reps`` simulated runs each)."""
+    from beyond_episode.subjects.profile import load_profile, profile_names
+    from beyond_episode.subjects.simulate import StudySimulator
+
+    chosen = list(variants) if variants else list(study.variants)
+    shares = []
+    for name in profile_names():
+        sim = StudySimulator(study, load_profile(name), items)
+        cells = {v: 2 * sim.items for v in chosen}
+        for r in range(reps):
+            draw = sim.draw(looks[-1], rng_for("expected", study.id, name, r))
+            draw = draw[draw["variant"].isin(chosen)]
+            stops = sq.replay(draw, study, looks, study.alpha, cells)
+            shares.append(sq.samples_used(stops, cells) / (sum(cells.values()) * looks[-1]))
+    return float(np.mean(shares))

@@ -269,3 +269,33 @@ def source_note(options: Any) -> str:
         f"rendered prompts at {CHARS_PER_TOKEN:g} characters per token, "
         f"{OUTPUT_TOKENS_PER_CALL} output tokens per call, context re-sent on every call"
     )
+
+
+def describe_sequential(plan: Any, estimates: list[ModelEstimate], reps: int = 4) -> str:
+    """The dry run's lines for a sequential plan: maximum and expected calls, expected cost.
+
+    The expected share of each study's fixed design is simulated with the reference subjects
+    (every shipped profile, ``reps`` runs each): a model that acts like them stops there.
+    """
+    from beyond_episode.analysis.sequential_calibration import expected_share
+
+    lines = ["Sequential design (expected: simulated with the reference subjects, every shipped profile):"]
+    most = expected = 0.0
+    for p in plan.studies:
+        if not p.looks:
+            continue
+        share = expected_share(p.study, p.looks, p.items, p.variants, reps)
+        calls = p.samples_run(plan.limit) * p.calls_per_sample * len(plan.models)
+        most += calls
+        expected += share * calls
+        lines.append(
+            f"  {p.study.id}: looks at {', '.join(map(str, p.looks))} epochs; at most {calls:,} model calls, "
+            f"expected about {share * calls:,.0f} ({share:.0%})"
+        )
+    share = expected / most if most else 1.0
+    lines.append(f"  total: at most {most:,.0f} model calls, expected about {expected:,.0f} ({share:.0%})")
+    priced = [e for e in estimates if e.cost is not None and e.price is not None and e.price.source != "offline model"]
+    if priced:
+        cost = sum(e.cost or 0.0 for e in priced)
+        lines.append(f"  expected cost about ${cost * share:,.2f} (at most ${cost:,.2f})")
+    return "\n".join(lines)

@@ -150,7 +150,10 @@ def run(args: argparse.Namespace) -> int:
     plan = make_plan(options)
     print(plan.describe())
     if args.dry_run:
-        print(cost.describe(cost.estimate(plan, options), cost.source_note(options)))
+        estimates = cost.estimate(plan, options)
+        print(cost.describe(estimates, cost.source_note(options)))
+        if options.sequential:
+            print(cost.describe_sequential(plan, estimates))
         return 0
     if options.log_dir is None:
         from beyond_episode.runner import default_dirs
