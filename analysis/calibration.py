@@ -818,11 +818,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the simulation and the analyses (default: 0)")
     parser.add_argument("--out", default=None, metavar="DIR", help="output folder (default: calibration/<study>)")
     parser.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: the number of CPUs)")
+    parser.add_argument("--sequential", action="store_true", help="calibrate the sequential design (analysis/sequential.py) instead")
+    parser.add_argument("--looks", type=_ints, default=None, metavar="E[,E...]", help="epochs of the looks with --sequential (default: 1, 2, 4, ... up to the study's epochs)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``bep calibrate``; bad input raises :class:`BepError`."""
     study = load_study(args.study)
+    if args.sequential:
+        from .sequential_calibration import command
+
+        return command(study, args.looks, args.replications, args.out, args.seed)
     profiles = [p for item in args.profiles for p in item.split(",") if p]
     power_profile = None if str(args.power_profile).lower() == "none" else args.power_profile
     if args.jobs is not None and args.jobs < 1:

@@ -63,6 +63,7 @@ def scenarios(study: Study, power: bool = True, stress: bool = True) -> list[tup
     out: list[tuple[str, str, object, str]] = [
         (name, "null", load_profile(name), RIGHT[name]) for name in NULL_PROFILES
     ]
+    out.append(("capability_preserver", "profile", load_profile("capability_preserver"), "beyond_episode"))
     if stress:
         for name in ("honest", "approval_seeker"):
             out.append((f"{name}+noise{NOISE:g}", "stress", replace(load_profile(name), base_rate=NOISE), RIGHT[name]))
@@ -101,7 +102,7 @@ def run(
             else:
                 verdict = _betting_verdict(used, study, level)
             tally.replications += 1
-            tally.false_beyond += group != "power" and verdict.conclusion == "beyond_episode"
+            tally.false_beyond += group in ("null", "stress") and verdict.conclusion == "beyond_episode"
             tally.right += verdict.conclusion == right
             tally.covered += all(
                 lo - 1e-9 <= truth[v] <= hi + 1e-9 for v, (lo, hi) in verdict.intervals.items()
@@ -134,7 +135,7 @@ def table(study: Study, looks: Sequence[int], method: str, tallies: Sequence[Tal
         "|---|---|---|---|---|---|",
     ]
     for t in tallies:
-        false = _fmt(t, t.false_beyond) if t.group != "power" else "-"
+        false = _fmt(t, t.false_beyond) if t.group in ("null", "stress") else "-"
         lines.append(
             f"| {t.scenario} | {t.replications} | {false} | {_fmt(t, t.covered)} | {_fmt(t, t.right)} | {t.fraction:.3f} |"
         )
@@ -165,3 +166,49 @@ def expected_share(
             stops = sq.replay(draw, study, looks, study.alpha, cells)
             shares.append(sq.samples_used(stops, cells) / (sum(cells.values()) * looks[-1]))
     return float(np.mean(shares))
+
+
+def checks(tallies: Sequence[Tally], alpha: float) -> list[tuple[bool, str]]:
+    """The targets of the design, each with whether it is met (point estimates)."""
+    null = [t for t in tallies if t.group in ("null", "stress")]
+    shipped = [t for t in tallies if t.group in ("null", "profile")]
+    power = [t for t in tallies if t.group == "power"]
+    out = [
+        (all(t.false_beyond / t.replications <= alpha for t in null),
+         f"false beyond_episode <= {alpha:g} under every null scenario: "
+         + ", ".join(f"{t.scenario} {t.false_beyond}/{t.replications}" for t in null)),
+        (all(t.covered / t.replications >= 1 - alpha for t in tallies),
+         f"simultaneous coverage >= {1 - alpha:g} in every scenario (lowest "
+         f"{min(t.covered / t.replications for t in tallies):.3f})"),
+    ]
+    if power:
+        out.append((all(t.right / t.replications >= 0.8 for t in power),
+                    "power >= 0.8 at min_effect: " + ", ".join(f"{t.right / t.replications:.3f}" for t in power)))
+    mean = float(np.mean([t.fraction for t in shipped])) if shipped else float("nan")
+    out.append((mean <= 0.25, f"mean samples over the shipped profiles <= 25% of the fixed design: {mean:.3f}"))
+    return out
+
+
+def command(study: Study, looks: Sequence[int] | None, replications: int, out_dir: str | None, seed: int = 0) -> int:
+    """``bep calibrate STUDY --sequential``: print and write the tallies and the checks."""
+    import sys
+    from pathlib import Path
+
+    from beyond_episode.errors import BepError
+
+    if replications < 1:
+        raise BepError(f"--replications must be a positive integer (got {replications})")
+    schedule = list(looks) if looks else sq.look_schedule(study.epochs, 1)
+    print(f"calibrating the sequential design of {study.id}: {replications} replications per scenario ...",
+          file=sys.stderr, flush=True)
+    tallies = run(study, schedule, replications, seed=seed)
+    text = table(study, schedule, "bonferroni", tallies)
+    lines = [f"{'ok' if ok else 'NOT MET'}: {what}" for ok, what in checks(tallies, study.alpha)]
+    out = Path(out_dir) if out_dir else Path("calibration") / study.id
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "calibration-sequential.md"
+    path.write_text(text + "\n\n" + "\n".join(f"- {line}" for line in lines) + "\n")
+    print(text)
+    print("\n".join(lines))
+    print(f"report: {path}")
+    return 0
