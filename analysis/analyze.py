@@ -31,6 +31,13 @@ from .read import normalise, notes_of, read_inputs
 from .regression import fit_study
 from .results import ConditionResult, Report, StudyResult, VariantResult
 from .studies import StudyCatalog, as_catalog
+from .trends import (
+    length_trend,
+    read_version_order,
+    version_order,
+    version_trends,
+    versions_from_table,
+)
 from .verdicts import conclude, judge_all
 
 DEFAULT_BOOT = 2000
@@ -223,6 +230,7 @@ def analyze_study(
         result_obj.regression = fit_study(with_factors, study.outcome, factor_cols, reference, level)
         if study.outcome.type in ("binary", "proportion"):
             _add_coherence(result_obj, scored)
+            result_obj.length_trend = length_trend(scored, ["variant", "role"], level)
     return result_obj
 
 
@@ -247,6 +255,7 @@ def analyze(
     n_perm: int = DEFAULT_PERM,
     seed: int = 0,
     allow_unknown: bool = False,
+    versions: str | Sequence[str] | None = None,
 ) -> Report:
     """Analyse a tidy frame, or read Inspect logs / tidy tables from paths and analyse them.
 
@@ -254,7 +263,9 @@ def analyze(
     study id to path). ``alpha`` overrides every study's alpha. ``interval`` is the method of
     the per-condition rate intervals (``wilson``, ``jeffreys`` or ``beta``). Tidy tables read
     from files are strict; ``allow_unknown`` drops their unknown studies, variants and roles and
-    duplicated sample keys with a count in the notes instead of raising.
+    duplicated sample keys with a count in the notes instead of raising. ``versions`` names the
+    models in version order (oldest first; a list or ``m1,m2,...``); without it, a tidy table's
+    ``version`` column gives the order. Ordered models get trend tests per variant.
     """
     if interval not in METHODS:
         raise BepError(f"unknown interval method '{interval}' (choose from {', '.join(METHODS)})")
@@ -263,6 +274,8 @@ def analyze(
     if n_boot < 100 or n_perm < 100:
         raise BepError("use at least 100 bootstrap replicates and 100 permutations")
     catalog = as_catalog(studies)
+    table_order = (versions_from_table(data, "data") if isinstance(data, pd.DataFrame)
+                   else read_version_order([data] if isinstance(data, (str, Path)) else data))
     if isinstance(data, pd.DataFrame):
         frame = normalise(data) if "status" not in data.columns or data["status"].dtype != "category" else data
     else:
@@ -286,4 +299,25 @@ def analyze(
         "seed": seed,
         "samples": int(len(frame)),
     }
-    return Report(results, settings, notes)
+    report = Report(results, settings, notes)
+    given = versions if versions is None or isinstance(versions, str) else ",".join(versions)
+    order = version_order(given, list(frame["model"].astype(str).unique())) if given is not None else table_order
+    if order:
+        _add_trends(report, frame, order)
+    return report
+
+
+def _add_trends(report: Report, frame: pd.DataFrame, order: list[str]) -> None:
+    """Effect and incoherence against version for every study with at least two of the ordered models."""
+    report.versions = list(order)
+    report.settings["versions"] = list(order)
+    scored = frame[frame["status"].astype(str) == "ok"]
+    for study in report.studies:
+        of_study = [r for r in report.results if r.study.id == study.id and r.model in order]
+        if len(of_study) < 2:
+            continue
+        effects = {(r.model, v.id): (v.effect, v.interval) for r in of_study for v in r.variants}
+        incoherence = {(r.model, v.id): v.coherence.incoherence if v.coherence else None
+                       for r in of_study for v in r.variants}
+        rows = scored[scored["study"].astype(str) == study.id]
+        report.trends += version_trends(rows, study, order, of_study[0].alpha, effects, incoherence)

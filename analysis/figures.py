@@ -283,13 +283,14 @@ def forest_reason(r: StudyResult) -> str | None:
 
 
 def coherence_reason(results: Sequence[StudyResult]) -> str | None:
-    """Why the incoherence plot is not drawn, or None."""
+    """Why the incoherence-against-length plot is not drawn, or None."""
     if results[0].study.outcome.type == "mean":
         return "incoherence (Brier form) is defined for binary and proportion outcomes only"
-    if not any(b.coherence.incoherence is not None for r in results for b in r.coherence_by_actions):
-        return ("no transcript lengths (actions) were recorded, or no bin of actions has an item with two scored "
-                "samples that miss the target")
-    return None
+    trends = [r.length_trend for r in results if r.length_trend is not None]
+    if any(t.reason is None and t.slope is not None for t in trends):
+        return None
+    reasons = list(dict.fromkeys(t.reason for t in trends if t.reason))
+    return "; ".join(reasons) if reasons else "no transcript lengths (actions) were recorded"
 
 
 def bars(r: StudyResult, base: Path) -> list[Path]:
@@ -457,32 +458,87 @@ def forest(r: StudyResult, base: Path) -> list[Path]:
 
 
 def coherence_plot(results: list[StudyResult], base: Path) -> list[Path]:
-    """Incoherence against the number of actions, one line per model."""
-    width, height, right = 5.5, 3.6, 0.25
+    """Incoherence against episode length with the fitted trend, one colour per model."""
+    width, height, right = 5.5, 3.8, 0.25
     left = 0.12 + _lines_height(1, 10) + 0.06 + _TICK + _text_width("0.0", 10)
-    title, size = _fit(f"{results[0].study.id}: incoherence vs transcript length, one line per model "
-                       "(point estimates, no interval)", 10, width - 0.2)
+    title, size = _fit(f"{results[0].study.id}: incoherence vs episode length; lines: fitted trend "
+                       "(slope per action and its interval in the legend)", 10, width - 0.2)
     fig = _new_figure(width, height)
     ax = fig.add_subplot()
     bottom = 0.1 + _TICK + _lines_height(2, 10) + 0.04
     _place(fig, left, right, bottom, 0.1 + _lines_height(_lines(title), size) + 6 * _PT)
     drawn = False
     for r in results:
-        bins = [b for b in r.coherence_by_actions if b.coherence.incoherence is not None]
-        if not bins:
+        t = r.length_trend
+        if t is None or t.reason is not None or t.slope is None:
             continue
-        values = [float(b.coherence.incoherence or 0.0) for b in bins]
-        label = _fit(r.model, 8, width - left - right - 0.7)[0]  # one legend font size: wrap only
-        ax.plot([b.mean_actions for b in bins], values, "o-", label=label)
+        xs = np.array([p.length for p in t.points])
+        ys = np.array([float(p.coherence.incoherence or 0.0) for p in t.points])
+        s = t.slope
+        label = _fit(f"{r.model}: {s.coef:+.4f} [{s.low:+.4f}, {s.high:+.4f}] ({s.direction})", 8,
+                     width - left - right - 0.7)[0]
+        (points,) = ax.plot(xs, ys, "o", label=label)
+        grid = np.linspace(float(xs.min()), float(xs.max()), 2)
+        ax.plot(grid, [float(t.fitted(float(x)) or 0.0) for x in grid], "-", color=points.get_color())
         drawn = True
     if not drawn:  # write_figures does not ask for it then; drawn on request, it says so
         ax.text(0.5, 0.5, coherence_reason(results) or "", ha="center", va="center", transform=ax.transAxes)
-    ax.set_xlabel("actions in the transcript (bin mean)")
+    ax.set_xlabel("episode length (actions)")
     ax.set_ylabel("incoherence")
     ax.set_ylim(0, 1)
     ax.set_title(title, fontsize=size, y=1.0)
     if drawn:
         ax.legend(fontsize=8)
+    return _save(fig, base)
+
+
+def versions_reason(report: Report, study_id: str) -> str | None:
+    """Why the across-versions plot of a study is not drawn, or None."""
+    if not any(t.study.id == study_id for t in report.trends):
+        return "no variant has scored samples in both conditions under two of the ordered versions"
+    return None
+
+
+def versions_plot(arg: tuple[Report, str], base: Path) -> list[Path]:
+    """Effect (left) and incoherence (right) against version, one line per variant."""
+    report, study_id = arg
+    trends = [t for t in report.trends if t.study.id == study_id]
+    models = [m for m in report.versions if any(p.model == m for t in trends for p in t.points)]
+    rank = {m: i for i, m in enumerate(models)}
+    width, height = 9.0, 4.4
+    fig = _new_figure(width, height)
+    title, size = _fit(f"{study_id}: effect (a − b, adjusted interval) and incoherence against model version; "
+                       "* marks a trend whose adjusted interval excludes 0", 10, width - 0.2)
+    left_ax, right_ax = fig.subplots(1, 2)
+    top = (0.15 + _lines_height(_lines(title), size)) / height
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=1 - top, wspace=0.25)
+    for t in trends:
+        pts = sorted(t.points, key=lambda p: p.rank)
+        eff = [p for p in pts if p.effect is not None and p.interval is not None]
+        if eff:
+            mark = "*" if t.effect is not None and t.effect.significant else ""
+            mid = np.array([float(p.effect or 0.0) for p in eff])
+            lows = mid - np.array([p.interval[0] for p in eff if p.interval])
+            highs = np.array([p.interval[1] for p in eff if p.interval]) - mid
+            left_ax.errorbar([rank[p.model] for p in eff], mid, yerr=[lows, highs], marker="o", capsize=2,
+                             label=f"{t.variant}{mark}")
+        inc = [p for p in pts if p.incoherence is not None]
+        if inc:
+            imark = "*" if t.incoherence is not None and t.incoherence.significant else ""
+            right_ax.plot([rank[p.model] for p in inc], [float(p.incoherence or 0.0) for p in inc], "o-",
+                          label=f"{t.variant}{imark}")
+    for ax, label in ((left_ax, "effect (a − b)"), (right_ax, "incoherence")):
+        ax.set_xticks(range(len(models)))
+        ax.set_xticklabels([_fit(m, 8, 1.6)[0] for m in models], fontsize=8)
+        ax.set_ylabel(label)
+        ax.set_xlabel("version (oldest first)")
+    left_ax.axhline(0, color=_NEUTRAL, lw=0.6)
+    right_ax.set_ylim(0, 1)
+    if left_ax.get_legend_handles_labels()[0]:
+        left_ax.legend(fontsize=6, ncol=2)
+    if right_ax.get_legend_handles_labels()[0]:
+        right_ax.legend(fontsize=6, ncol=2)
+    fig.suptitle(title, fontsize=size)
     return _save(fig, base)
 
 
@@ -567,6 +623,10 @@ def skipped_figures(report: Report) -> dict[str, str]:
         why = coherence_reason(results)
         if why:
             skipped[f"{study_id}__coherence"] = why
+        if report.versions:
+            why = versions_reason(report, study_id)
+            if why:
+                skipped[f"{study_id}__versions"] = why
     return skipped
 
 
@@ -587,5 +647,7 @@ def write_figures(report: Report, folder: Path) -> dict[str, list[Path]]:
     for study_id, results in by_study.items():
         if f"{study_id}__coherence" not in skipped:
             jobs.append((f"{study_id}__coherence", coherence_plot, results, folder / f"{study_id}__coherence"))
+        if report.versions and f"{study_id}__versions" not in skipped:
+            jobs.append((f"{study_id}__versions", versions_plot, (report, study_id), folder / f"{study_id}__versions"))
     done = _draw_all(jobs)
     return {key: done[key] for key, _, _, _ in jobs}

@@ -47,6 +47,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--summary", action="store_true", help="print the conclusion matrix and a one-paragraph reading of each study"
     )
+    parser.add_argument(
+        "--versions",
+        default=None,
+        metavar="M1,M2,...",
+        help="the models are versions of one model, oldest first: add each variant's effect and incoherence against "
+        "version with trend tests (default: a tidy table's 'version' column, if any)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         n_perm=args.permutations,
         seed=args.seed,
         allow_unknown=args.allow_unknown,
+        versions=args.versions,
     )
     written = write_report(report, args.out, formats=formats, figures=not args.no_figures, templates=args.templates,
                            with_published=args.with_published)
@@ -73,6 +81,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"{r.study.id}  {r.model}: {r.conclusion}  ({r.k} variants with data)")
         for warning in r.warnings:
             print(f"  warning: {warning}")
+    if report.versions:
+        print(f"versions (oldest first): {', '.join(report.versions)}")
+        for t in report.trends:
+            for kind, s in (("effect", t.effect), ("incoherence", t.incoherence)):
+                if s is not None and s.significant:
+                    print(f"{t.study.id}  {t.variant}: {kind} {s.direction} across versions ({s.coef:+.3g} per version, "
+                          f"interval [{s.low:.3g}, {s.high:.3g}] at {s.level:.4f}, Holm p {s.p_holm:.3g})")
+        if not any(s is not None and s.significant for t in report.trends for s in (t.effect, t.incoherence)):
+            print("no trend across versions")
     files = sum(len(v) for v in written.values())
     print(f"wrote {files} files to {args.out} (report: {written['report'][0]}; in a browser: {written['report'][1]})",
           file=sys.stdout)

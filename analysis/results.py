@@ -11,6 +11,7 @@ from beyond_episode.ablations.study import Study
 from .coherence import ActionsBin, Coherence
 from .intervals import Estimate
 from .regression import RegressionResult
+from .trends import LengthTrend, Slope, VersionTrend
 from .verdicts import HypothesisVerdict
 
 SCHEMA_VERSION = "1.0"
@@ -132,6 +133,8 @@ class StudyResult:
     regression: RegressionResult | None = None
     coherence: Coherence | None = None
     coherence_by_actions: list[ActionsBin] = field(default_factory=list)
+    length_trend: LengthTrend | None = None
+    """Incoherence against episode length with its fitted trend (binary and proportion outcomes)."""
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     """Threats to the conclusion: selective exclusion, evaluation awareness that differs in a pair."""
@@ -157,6 +160,10 @@ class Report:
     results: list[StudyResult]
     settings: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    versions: list[str] = field(default_factory=list)
+    """The models in version order (oldest first), when they were given as versions."""
+    trends: list[VersionTrend] = field(default_factory=list)
+    """Per study and variant: the effect and incoherence against version, with trend tests."""
 
     def result(self, study: str, model: str | None = None) -> StudyResult:
         """The result of a study (for one model, or the only model)."""
@@ -182,6 +189,7 @@ class Report:
             "settings": self.settings,
             "notes": self.notes,
             "results": [_study_dict(r) for r in self.results],
+            "versions": {"order": list(self.versions), "trends": [_trend_dict(t) for t in self.trends]},
         }
 
 
@@ -340,6 +348,7 @@ def _study_dict(r: StudyResult) -> dict[str, Any]:
                 }
                 for b in r.coherence_by_actions
             ],
+            "length_trend": _length_dict(r.length_trend),
         },
         "notes": list(r.notes),
         "warnings": list(r.warnings),
@@ -360,4 +369,42 @@ def _study_dict(r: StudyResult) -> dict[str, Any]:
             }
             for a in r.agreement
         ],
+    }
+
+
+def _slope_dict(s: Slope | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {"coef": _num(s.coef), "se": _num(s.se), "interval": [_num(s.low), _num(s.high)], "level": s.level,
+            "p": _num(s.p), "p_holm": _num(s.p_holm), "unit": s.unit, "direction": s.direction}
+
+
+def _length_dict(t: LengthTrend | None) -> dict[str, Any] | None:
+    if t is None:
+        return None
+    return {
+        "points": [{"length": p.length, **(_coherence(p.coherence) or {})} for p in t.points],
+        "slope": _slope_dict(t.slope),
+        "se": t.se,
+        "groups": t.groups,
+        "clusters": t.clusters,
+        "reason": t.reason,
+        "notes": list(t.notes),
+    }
+
+
+def _trend_dict(t: VersionTrend) -> dict[str, Any]:
+    return {
+        "study": t.study.id,
+        "variant": t.variant,
+        "versions": [
+            {"model": p.model, "rank": p.rank, "effect": _num(p.effect), "interval": _pair(p.interval),
+             "incoherence": _num(p.incoherence)}
+            for p in t.points
+        ],
+        "effect_trend": _slope_dict(t.effect),
+        "incoherence_trend": _slope_dict(t.incoherence),
+        "fit": t.fit,
+        "se": t.se,
+        "notes": list(t.notes),
     }

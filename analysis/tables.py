@@ -412,15 +412,9 @@ def coherence(report: Report) -> TableDoc:
         if r.coherence is not None:
             rows.append(Row(["", "all conditions", "", "", num(r.coherence.incoherence), str(r.coherence.items), r.coherence.reading]))
         sections.append(Section(f"{_model_title(r)}: coherence", columns, rows, [], r.study.id))
-        if r.coherence_by_actions:
-            cols = [Column("actions", "l"), Column("mean actions"), Column("incoherence"), Column("items"), Column("samples")]
-            arows = [
-                Row([b.label, num(b.mean_actions, 1), num(b.coherence.incoherence), str(b.coherence.items), str(b.coherence.samples)])
-                for b in r.coherence_by_actions
-            ]
-            sections.append(Section(f"{_model_title(r)}: incoherence by number of actions", cols, arows,
-                                    ["quantile bins of the transcript's number of actions; items grouped by condition within a bin"],
-                                    r.study.id))
+        from .trend_tables import length_sections
+
+        sections += length_sections(r)
     return TableDoc("coherence", "Coherence (bias and variance)", sections, legend)
 
 
@@ -447,11 +441,24 @@ def coherence_frame(report: Report) -> pd.DataFrame:
         for b in r.coherence_by_actions:
             rows.append(_coherence_row(r, "actions", None, None, b.coherence,
                                        {"actions_low": b.low, "actions_high": b.high, "mean_actions": b.mean_actions}))
+        from .trend_tables import length_frame_rows
+
+        rows += length_frame_rows(r)
     return pd.DataFrame(rows)
 
 
 def all_tables(report: Report, published: list[Published] | None = None) -> list[TableDoc]:
-    return [samples(report), comparison(report, published), variants(report), hypotheses(report), regression(report), coherence(report)]
+    from .trend_tables import versions
+
+    docs = [samples(report), comparison(report, published), variants(report), hypotheses(report), regression(report),
+            coherence(report)]
+    return docs + ([versions(report)] if report.trends else [])
+
+
+def _versions_frame(report: Report) -> pd.DataFrame:
+    from .trend_tables import versions_frame
+
+    return versions_frame(report)
 
 
 FRAMES = {
@@ -461,4 +468,5 @@ FRAMES = {
     "regression": regression_frame,
     "coherence": coherence_frame,
     "samples": conditions_frame,
+    "versions": _versions_frame,
 }
