@@ -6,8 +6,10 @@ their quantile bins). Each group with at least two samples and an error gets its
 share ``variance / (bias2 + variance)`` (the item-level incoherence, see
 :mod:`~beyond_episode.analysis.coherence`). The trend is a GLM (Gaussian, identity link) of the
 share on length, each group weighted by its ``bias2 + variance`` (so the fitted mean at a length
-is the pooled incoherence there), with standard errors clustered by item: the slope is the change
-of incoherence per action, with its interval at ``1 - alpha``. A study whose errors fall at
+is the pooled incoherence there): the slope is the change of incoherence per action, with its
+interval at ``1 - alpha``. Standard errors are clustered by item (t with items - 1 degrees of
+freedom) when there are at least :data:`MIN_CLUSTERS` items, otherwise model-based (Pearson
+dispersion, t with the residual degrees of freedom). A study whose errors fall at
 fewer than two lengths has too little spread: no trend and no figure, and the report says why.
 
 **Versions.** Models given in order (oldest first) are versions of one model. For each variant
@@ -15,8 +17,9 @@ with scored samples in both conditions under at least two versions:
 
 * the *effect trend* is the ``a x version`` term of a GLM of the outcome on role, the version's
   rank (0, 1, 2, ...) and their product (binomial with logit link for binary and proportion
-  outcomes, successes out of trials; Gaussian for mean outcomes): the change per version of the
-  a-vs-b log-odds (or difference), so a rising trend is a growing effect ``a - b``;
+  outcomes, successes out of trials; Gaussian for mean outcomes; standard errors as above): the
+  change per version of the a-vs-b log-odds (or difference), so a rising trend is a growing
+  effect ``a - b``;
 * the *incoherence trend* is the version term of the length model above with the version rank
   in place of length and the role as a covariate (binary and proportion outcomes only).
 
@@ -114,7 +117,8 @@ def _robust_fit(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray, weights
                 family: sm.families.Family, clusters: int) -> tuple[object, str]:
     """A GLM with item-clustered standard errors (t with ``clusters - 1`` degrees of freedom);
     with fewer than :data:`MIN_CLUSTERS` items, model-based ones with the dispersion estimated
-    from the Pearson residuals (a cluster sandwich on few items is far too small in the tails)."""
+    from the Pearson residuals and t with the residual degrees of freedom (a cluster sandwich
+    on few items is far too small in the tails)."""
     kwargs: dict[str, object] = {} if weights is None else {"var_weights": weights}
     model = sm.GLM(endog, exog, family=family, **kwargs)
     with warnings.catch_warnings():
@@ -126,8 +130,9 @@ def _robust_fit(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray, weights
         scale = max(1.0, _pearson(endog, first.mu, weights) / max(1.0, float(first.df_resid)))
         if isinstance(family, sm.families.Gaussian):
             scale = float(first.scale)
-        return (model.fit(scale=scale),
-                f"model-based with Pearson dispersion (only {clusters} items; clustering needs {MIN_CLUSTERS})")
+        fitted = model.fit(scale=scale, use_t=True)
+        return (fitted, f"model-based with Pearson dispersion, t with {fitted.df_resid:g} df "
+                        f"(only {clusters} items; clustering needs {MIN_CLUSTERS})")
 
 
 def _pearson(endog: np.ndarray, mu: np.ndarray, weights: np.ndarray | None) -> float:
