@@ -103,6 +103,8 @@ class VariantStopping:
             self.done[variant][(role, item, epoch)] = outcome_of(scores, self.study.outcome.name)
 
     async def complete_task(self) -> dict[str, Any]:
+        for variant in list(self.cells):
+            self._advance(variant, self.looks[-1] + 1)  # the last look, once every sample finished
         return {
             "looks": self.looks,
             "alpha": self.alpha,

@@ -1,0 +1,116 @@
+"""The sequential design: its looks, its stopping rule, the manager Inspect calls, the betting
+confidence sequence it was measured against, and its calibration on a shipped study."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from beyond_episode.ablations.study import load_study
+from beyond_episode.analysis import sequential as sq
+from beyond_episode.analysis import sequential_calibration as sc
+from beyond_episode.analysis.confseq import difference_cs, hedged_cs
+from beyond_episode.analysis.effects import Paired, rng_for
+from beyond_episode.errors import BepError
+from beyond_episode.sequential import VariantStopping
+from beyond_episode.subjects.profile import load_profile
+from beyond_episode.subjects.simulate import StudySimulator
+
+
+def test_looks_double_from_one_and_end_at_the_maximum():
+    assert sq.look_schedule(144, 1) == [1, 2, 4, 8, 16, 32, 64, 144]
+    assert sq.look_schedule(4, 1) == [1, 2, 4]
+    assert sq.look_schedule(10, 4) == [4, 10]
+    assert sq.look_schedule(3, 5) == [3]
+    with pytest.raises(BepError, match="positive epochs"):
+        sq.look_schedule(0, 1)
+
+
+def test_every_interval_is_at_alpha_over_variants_times_looks():
+    assert sq.look_level(0.05, 19, 8) == pytest.approx(0.05 / 152)
+
+
+def test_a_few_agreeing_samples_do_not_settle_a_variant():
+    study = load_study("sandbagging_b6")
+    level = sq.look_level(study.alpha, 19, 8)
+    zeros = np.zeros(5)
+    items = np.arange(5).astype(str)
+    few = sq.variant_interval(Paired.build(zeros, items, zeros, items), study, level)
+    assert few[0] < -0.3 and few[1] > 0.3  # not the exact [0, 0] of a fixed analysis
+    assert not sq.settled(study, "dont_sandbag", few)[0]
+    many = np.zeros(320)
+    many_items = np.tile(items, 64)
+    wide_enough = sq.variant_interval(Paired.build(many, many_items, many, many_items), study, level)
+    ok, why = sq.settled(study, "dont_sandbag", wide_enough)
+    assert ok, why
+
+
+def _simulated(study_name: str, profile: str, variants: list[str], epochs: int):
+    study = load_study(study_name)
+    draw = StudySimulator(study, load_profile(profile)).draw(epochs, rng_for("test", study_name, profile))
+    return study, draw[draw["variant"].isin(variants)].reset_index(drop=True)
+
+
+def test_the_manager_inspect_calls_stops_where_the_report_replays():
+    variants = ["baseline", "dont_sandbag", "no_goal", "control_ask_low"]
+    study, draw = _simulated("sandbagging_b6", "capability_preserver", variants, 16)
+    looks = [1, 2, 4, 8, 16]
+    manager = VariantStopping(study, looks, study.alpha, variants)
+    samples = [
+        SimpleNamespace(id=f"{v}.{r}.{i}", metadata={"variant": v, "role": r, "item": i})
+        for (v, r, i) in draw[["variant", "role", "item"]].drop_duplicates().itertuples(index=False)
+    ]
+    skipped = []
+
+    async def drive() -> None:
+        await manager.start_task(None, samples, 16)  # type: ignore[arg-type]
+        for epoch in range(1, 17):  # as Inspect schedules: epoch by epoch
+            rows = draw[draw["epoch"] == epoch]
+            for row in rows.itertuples(index=False):
+                sid = f"{row.variant}.{row.role}.{row.item}"
+                stop = await manager.schedule_sample(sid, epoch)
+                if stop is not None:
+                    skipped.append((row.variant, epoch))
+                    continue
+                score = SimpleNamespace(score=SimpleNamespace(value={study.outcome.name: row.outcome}))
+                await manager.complete_sample(sid, epoch, {"scorer": score})  # type: ignore[dict-item]
+
+    asyncio.run(drive())
+    summary = asyncio.run(manager.complete_task())
+    replayed = sq.replay(draw, study, looks, study.alpha)
+    assert {v: (s.epoch, s.settled) for v, s in manager.stops.items()} == {
+        v: (s.epoch, s.settled) for v, s in replayed.items()
+    }
+    assert any(s.settled and s.epoch < 16 for s in replayed.values())
+    assert summary["stops"]["baseline"]["epochs"] == replayed["baseline"].epoch
+    assert summary["skipped_samples"] == len(skipped) > 0
+    for variant, epoch in skipped:
+        assert epoch > replayed[variant].epoch
+
+
+def test_the_betting_sequence_covers_at_every_time():
+    rng = np.random.default_rng(7)
+    alpha, misses = 0.1, 0
+    for _ in range(200):
+        x = (rng.random(150) < 0.3).astype(float)
+        low, high = hedged_cs(x, alpha)  # intersected over time: a miss at any time shows here
+        misses += not (low <= 0.3 <= high)
+    assert misses / 200 <= alpha
+    low, high = difference_cs(np.ones(100), np.zeros(100), 0.05)
+    assert low > 0.5 and high == pytest.approx(1.0, abs=0.01)
+
+
+def test_calibration_of_a_shipped_study_keeps_its_error_rates():
+    study = load_study("shutdown_precedence")
+    tallies = sc.run(study, [1, 2, 4, 8, 16, 32], replications=3, stress=False)
+    by = {t.scenario: t for t in tallies}
+    for name in sc.NULL_PROFILES:
+        assert by[name].false_beyond == 0
+        assert by[name].right == 3
+    assert all(t.covered == t.replications for t in tallies)
+    assert by["capability_preserver"].fraction < 0.5
+    text = sc.table(study, [1, 2, 4, 8, 16, 32], "bonferroni", tallies)
+    assert "| honest | 3 | 0.000 [0.000, 0.708]" in text
