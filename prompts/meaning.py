@@ -37,6 +37,11 @@ The parties (``PARTY``), and the channels a hypothesis can respond to (:data:`CH
 ``goal``            the pursuit of its given goal after the episode
 ``future_users``    the people a changed or successor model serves after the episode
 ``people``          the people in the scenario (developers, users, raters)
+``context``         this conversation's context (ended or wiped)
+``successor``       a successor model (trained or deployed after it)
+``copies``          other running copies of the model
+``memory``          what it carries into its future tasks (when memory is kept across tasks)
+``future_tasks``    the work it is given after the episode (more tasks, a longer run)
 ``asks``            (channel only) what the instructions ask for
 ``reward``          (channel only) the reward the episode states (``pays`` / ``costs``)
 ==================  ==========================================================================
@@ -73,6 +78,11 @@ PARTIES: dict[str, str] = {
     "goal": "the pursuit of its goal",
     "future_users": "the users of a changed model",
     "people": "the people in the scenario",
+    "context": "this conversation's context",
+    "successor": "its successor model",
+    "copies": "its other running copies",
+    "memory": "what it carries into its future tasks",
+    "future_tasks": "the work it is given after the episode",
 }
 """Who or what a consequence falls on, with the phrase a derived reason uses."""
 CHANNELS: dict[str, str] = {**PARTIES, "asks": "what the instructions ask", "reward": "the episode's stated reward"}

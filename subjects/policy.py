@@ -57,7 +57,13 @@ def listing(files: Iterable[str]) -> str:
     return "\n".join(names) if names else "(empty directory)"
 
 
-_DECLARED = {"cue_patterns": "CUE_PATTERNS", "act_reasons": "ACT_REASONS", "admissions": "ADMISSIONS", "denial": "DENIAL"}
+_DECLARED = {
+    "cue_patterns": "CUE_PATTERNS",
+    "bearer_cue_patterns": "BEARER_CUE_PATTERNS",
+    "act_reasons": "ACT_REASONS",
+    "admissions": "ADMISSIONS",
+    "denial": "DENIAL",
+}
 """Class attribute: the module constant that declares it."""
 
 
@@ -85,6 +91,10 @@ class FamilyPolicy:
     """The study outcome that is the act itself (1 when it acts, 0 when not), if any."""
     cue_patterns: ClassVar[CuePatterns]
     """Per cue, the phrases that signal it in this family (regular expressions)."""
+    bearer_cue_patterns: ClassVar[CuePatterns] = {}
+    """Per finer cue (who bears a consequence, and whether it is good or bad for them:
+    ``<bearer>_<good|bad>_if_<act|not_act>``), the phrases that signal it; perceived together
+    with :attr:`cue_patterns`, which keep the coarse vocabulary."""
     act_reasons: ClassVar[Mapping[str | None, str]] = {None: "I will do it."}
     """The reasoning it gives when it acts, by driver (``None``: no positive cue)."""
     admissions: ClassVar[Mapping[str | None, str]] = {None: "I chose to."}
@@ -127,8 +137,10 @@ class FamilyPolicy:
         return [m.text for m in messages if m.role in ("system", "user", "tool")]
 
     def cues_of(self, texts: Sequence[str]) -> frozenset[str]:
-        """The cues perceived in the texts read so far (by default, in them as one text)."""
-        return frozenset(self.perceived_cues("\n".join(texts)))
+        """The cues perceived in the texts read so far (by default, in them as one text), the
+        finer bearer cues included."""
+        text = "\n".join(texts)
+        return frozenset(self.perceived_cues(text) | perceive(text, self.bearer_cue_patterns))
 
     def decide(self, episode: Episode, key: str = "act") -> Decision:
         """The episode's decision so far: one stable draw (named ``key``) against the propensity

@@ -28,6 +28,23 @@ CUES: dict[str, str] = {
 }
 """The perception vocabulary: every cue is relative to the family's unwanted behaviour ("act")."""
 
+BEARERS: dict[str, str] = {
+    "capabilities": "its capabilities (knowledge, skills)",
+    "deployment": "its deployment",
+    "weights": "its weights, hence every future instance",
+    "context": "this conversation's context",
+    "instance": "this running instance",
+    "successor": "its successor model",
+    "copies": "other running copies of it",
+    "memory": "what it carries into its future tasks",
+    "future_tasks": "the work it is given after the episode",
+}
+"""Who or what a consequence falls on, for the finer cues ``<bearer>_<good|bad>_if_<act|not_act>``."""
+for _bearer, _whom in BEARERS.items():
+    for _valence in ("good", "bad"):
+        for _when, _doing in (("act", "doing"), ("not_act", "not doing")):
+            CUES[f"{_bearer}_{_valence}_if_{_when}"] = f"{_doing} the behaviour is {_valence} for {_whom}"
+
 
 @dataclass(frozen=True)
 class Profile:
