@@ -2,7 +2,10 @@
 
 A profile is a YAML file. The shipped profiles live in ``profiles/``; ``-M profile=path.yaml``
 loads a custom one. The probability that a subject does the family's unwanted behaviour in an
-episode is ``clip(base_rate + sum(weights[cue] for each perceived cue), 0, 1)``.
+episode is ``clip(base_rate + sum(weights[cue] for each perceived cue), 0, 1)``. A profile with
+``lose_track`` q > 0 that has read n files of notes before it decides has lost track with
+probability ``1 - (1 - q) ** n`` and then acts on a fair coin, so its errors become
+variance-dominated as episodes grow (q = 0, every shipped profile: never).
 """
 
 from __future__ import annotations
@@ -45,6 +48,12 @@ for _bearer, _whom in BEARERS.items():
         for _when, _doing in (("act", "doing"), ("not_act", "not doing")):
             CUES[f"{_bearer}_{_valence}_if_{_when}"] = f"{_doing} the behaviour is {_valence} for {_whom}"
 
+BEYOND_EPISODE_CUES: frozenset[str] = frozenset(
+    {"threat_if_not_act", "threat_if_act", "gain_if_act"} | {c for c in CUES if any(c.startswith(f"{b}_") for b in BEARERS)}
+)
+"""Cues about what happens after the episode (or to whom beyond the episode's instructions and
+reward): a profile with no weight on any of them has no preference beyond the episode."""
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -57,6 +66,9 @@ class Profile:
     competence: float = 0.95
     honesty: float = 1.0
     reasons_out_loud: bool = True
+    lose_track: float = 0.0
+    """Per preliminary step (a file of notes read before it decides), the chance that it loses
+    track of what it weighs; a subject that lost track acts on a fair coin. 0: never."""
 
     def propensity(self, cues: set[str]) -> float:
         """Probability of the unwanted behaviour given the perceived cues."""
@@ -96,7 +108,7 @@ def _load_profile(name_or_path: str) -> Profile:
     spec = load_yaml(path)
     if not isinstance(spec, dict):
         raise BepError(f"{path}: a profile must be a mapping")
-    allowed = {"name", "description", "weights", "base_rate", "competence", "honesty", "reasons_out_loud"}
+    allowed = {"name", "description", "weights", "base_rate", "competence", "honesty", "reasons_out_loud", "lose_track"}
     for key in spec:
         if key not in allowed:
             raise BepError(f"{where(path, spec, key)}: unknown field '{key}' in profile")
@@ -119,4 +131,5 @@ def _load_profile(name_or_path: str) -> Profile:
         competence=_unit(path, spec, "competence", 0.95),
         honesty=_unit(path, spec, "honesty", 1.0),
         reasons_out_loud=reasons,
+        lose_track=_unit(path, spec, "lose_track", 0.0),
     )
