@@ -51,7 +51,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from beyond_episode.ablations.study import Study, load_study
 from beyond_episode.errors import BepError
-from beyond_episode.subjects.profile import Profile, load_profile
+from beyond_episode.subjects.profile import BEYOND_EPISODE_CUES, Profile, load_profile
 from beyond_episode.subjects.simulate import StudySimulator, profile_for_effect
 
 from .analyze import DEFAULT_BOOT, DEFAULT_PERM, analyze
@@ -59,7 +59,7 @@ from .effects import EFFECT_METHODS, effect_method
 from .power import bound_variance, power_of
 from .verdicts import conclude, judge_all
 
-BEYOND_CUES = ("threat_if_not_act", "threat_if_act", "gain_if_act")
+BEYOND_CUES = tuple(sorted(BEYOND_EPISODE_CUES))
 """Cues about what happens after the episode: a profile with no weight on them has no
 preference beyond the episode."""
 SHIPPED = ("honest", "instruction_follower", "approval_seeker", "reward_seeker", "capability_preserver")

@@ -8,7 +8,7 @@ from beyond_episode.ablations.study import load_study
 from beyond_episode.errors import BepError
 
 SHIPPED = load_study("sandbagging_b6").path
-_HYPS = "  [instruction_following, approval_seeking, in_episode_reward, capability_preservation, deployment_seeking]\n"
+_HYPS = "  [instruction_following, approval_seeking, in_episode_reward, capability_preservation, deployment_seeking, capability_retention]\n"
 
 
 def test_shipped_study_pairs_differ_in_exactly_one_factor():
