@@ -18,7 +18,7 @@ which is the part of the analyzer the verdicts depend on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -81,8 +81,10 @@ def run(
     power: bool = True,
     stress: bool = True,
     seed: int = 0,
+    progress: Callable[[Tally], None] | None = None,
 ) -> list[Tally]:
-    """Tallies of every scenario for the design with these looks."""
+    """Tallies of every scenario for the design with these looks (``progress`` is called with
+    each scenario's tally as it is done)."""
     from beyond_episode.subjects.simulate import StudySimulator
 
     out = []
@@ -110,6 +112,8 @@ def run(
             fractions.append(sq.samples_used(stops, cells) / (sum(cells.values()) * looks[-1]))
         tally.fraction = float(np.mean(fractions))
         out.append(tally)
+        if progress is not None:
+            progress(tally)
     return out
 
 
