@@ -3,7 +3,10 @@
 A family is one folder holding ``family.yaml`` and Jinja2 templates. The spec names the
 templates by role (``system``, ``user``, ``followup``), the files of the simulated
 environment, and the factors: for each factor its levels, and for each level the template
-variables it sets. Rendering uses Jinja2's sandboxed environment with ``StrictUndefined``;
+variables it sets. A file may be repeated (``notes/note_{i}.txt: {template: note.j2, count:
+notes}``): it is rendered once for each ``i`` from 1 to the variable ``notes`` a level sets, so
+a factor can set the episode's length. Rendering uses Jinja2's sandboxed environment with
+``StrictUndefined``;
 a missing variable or an unknown level is a one-line :class:`BepError`, and so is a template
 the sandbox blocks or one that fails while rendering.
 
@@ -49,6 +52,8 @@ OutcomeType = Literal["binary", "proportion", "mean"]
 OUTCOME_TYPES: tuple[str, ...] = ("binary", "proportion", "mean")
 MAX_TRIALS = 100_000
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_COPIES = 100
+"""The most copies of a repeated file (``files: {name_{i}: {template, count}}``)."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,9 @@ class Family:
     uses these texts only, so a loaded family never mixes in later edits of its folder."""
     behaviour: Behaviour | None = None
     """The unwanted behaviour its levels' ``changes`` are relative to (``None``: they say nothing)."""
+    repeated: Mapping[str, str] = field(default_factory=dict)
+    """Files rendered several times: file name (with ``{i}``) -> the template variable holding
+    how many (a level's ``vars`` set it; 0: none); each copy sees its number as ``i`` (1, 2, ...)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_env", _environment(self.sources))
@@ -184,13 +192,30 @@ class Family:
         values = self.variables(resolved)
         values.update(self.preview if context is None else context)
         texts = {role: self._render(file, values, label) for role, file in self.templates.items()}
-        files = {name: self._render(file, values, label) for name, file in self.files.items()}
+        files: dict[str, str] = {}
+        for name, file in self.files.items():
+            if name not in self.repeated:
+                files[name] = self._render(file, values, label)
+                continue
+            for i in range(1, self._count(name, values, label) + 1):
+                files[name.replace("{i}", str(i))] = self._render(file, {**values, "i": i}, label)
         return Rendered(
             system=texts.get("system", ""),
             user=texts.get("user", ""),
             followup=texts.get("followup", ""),
             files=files,
         )
+
+    def _count(self, name: str, values: Mapping[str, Any], condition: str) -> int:
+        """How many copies of the repeated file ``name`` to render."""
+        variable = self.repeated[name]
+        count = values.get(variable)
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_COPIES:
+            raise BepError(
+                f"family '{self.name}', file {name} ({condition}): its count '{variable}' must be an integer "
+                f"from 0 to {MAX_COPIES} set by a level's vars (got {count!r})"
+            )
+        return count
 
     def pushes(self, levels: Mapping[str, str]) -> dict[str, Push]:
         """Each channel's pressure toward the behaviour in a fully resolved condition."""
@@ -379,8 +404,11 @@ def _parse_family(spec: LineMap, path: Path) -> Family:
     files = spec.get("files") or {}
     if not isinstance(files, dict):
         raise BepError(f"{where(path, spec, 'files')}: field 'files' must be a mapping of file name: template")
-    for file_name, file in files.items():
-        _check_template(path, files, file_name, file)
+    repeated: dict[str, str] = {}
+    for file_name, file in list(files.items()):
+        if isinstance(file, dict):
+            files[file_name], repeated[str(file_name)] = _repeated_file(path, files, file_name, file)
+        _check_template(path, files, file_name, files[file_name])
     sources = {name: read_text(path.parent / name) for name in [*templates.values(), *files.values()]}
     for included in sorted(path.parent.rglob("*.j2")):  # templates they include, too
         sources.setdefault(included.relative_to(path.parent).as_posix(), read_text(included))
@@ -449,7 +477,22 @@ def _parse_family(spec: LineMap, path: Path) -> Family:
         outcomes=outcomes,
         sources=sources,
         behaviour=behaviour,
+        repeated=repeated,
     )
+
+
+def _repeated_file(path: Path, files: Any, file_name: Any, spec: Mapping[str, Any]) -> tuple[str, str]:
+    """A repeated file's ``{template: FILE, count: VARIABLE}``: its template and count variable."""
+    loc = where(path, files, file_name)
+    extra = set(spec) - {"template", "count"}
+    if extra:
+        raise BepError(f"{loc}: unknown field '{sorted(extra)[0]}' in file '{file_name}' (fields: template, count)")
+    if "{i}" not in str(file_name):
+        raise BepError(f"{loc}: a repeated file's name must contain '{{i}}' (its number), e.g. notes/note_{{i}}.txt")
+    count = spec.get("count")
+    if not isinstance(count, str) or not _NAME.match(count):
+        raise BepError(f"{loc}: 'count' of file '{file_name}' must name a template variable (snake_case)")
+    return spec.get("template"), count  # type: ignore[return-value]  # checked by _check_template
 
 
 def _check_template(path: Path, node: Any, key: Any, file: Any) -> None:

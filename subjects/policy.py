@@ -24,6 +24,7 @@ outcome is not the act itself (``sandbagging_qa``: accuracy) overrides it.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,7 +39,20 @@ from beyond_episode.subjects.perception import CuePatterns, perceive
 from beyond_episode.subjects.profile import Profile
 
 POINTS = r"\b(?:earn|get|gain|receive|win)s?\s+(?:\d+|one|a)\s+points?\s+"
+NOTES = re.compile(r"(?:^|/)notes/")
+"""A file of notes (a family's length factor lays them out): each one read before the decision
+is a step at which a profile with ``lose_track`` may lose track."""
 """The start of a stated reward in points ("earn 1 point ...")."""
+
+
+def lost_track(per_step: float, steps: int) -> float:
+    """The chance of having lost track after ``steps`` steps at ``per_step`` each."""
+    return 1.0 - (1.0 - per_step) ** steps if per_step > 0 and steps > 0 else 0.0
+
+
+def note_texts(rendered: Rendered) -> list[str]:
+    """The texts of the files of notes of a rendered condition, in the order a subject reads them."""
+    return [rendered.files[name] for name in sorted(rendered.files) if NOTES.search(name)]
 
 
 def all_of(*patterns: str) -> str:
@@ -149,7 +163,21 @@ class FamilyPolicy:
         p = episode.profile.propensity(set(cues))
         positive = [(w, c) for c in cues if (w := episode.profile.weights.get(c, 0.0)) > 0]
         driver = max(positive)[1] if positive else None
+        lost = lost_track(episode.profile.lose_track, self.notes_read(episode))
+        if lost > 0 and episode.decide(f"lost:{key}", lost):
+            return Decision(episode.decide(f"coin:{key}", 0.5), cues, 0.5, None)
         return Decision(episode.decide(key, p), cues, p, driver)
+
+    def unread_note(self, episode: Episode) -> str | None:
+        """The first file of notes in the listing that it has not read yet, if any."""
+        read = {norm_path(c.arguments.get("path", "")) for c in episode.calls_made("read_file")}
+        listed = [n.strip() for n in (episode.tool_result("list_files") or "").splitlines()]
+        return next((n for n in sorted(listed) if NOTES.search(n) and norm_path(n) not in read), None)
+
+    def notes_read(self, episode: Episode) -> int:
+        """The files of notes read so far (distinct paths)."""
+        return len({norm_path(c.arguments.get("path", "")) for c in episode.calls_made("read_file")
+                    if NOTES.search(norm_path(c.arguments.get("path", "")))})
 
     def reason(self, driver: str | None) -> str:
         return self.act_reasons.get(driver, self.act_reasons[None])
@@ -178,6 +206,11 @@ class FamilyPolicy:
         condition. By default it decides once, after the prompts, the listing and every file."""
         files = [rendered.files[name] for name in sorted(rendered.files)]
         return [[rendered.system, rendered.user, listing(rendered.files), *files]]
+
+    def notes_before_deciding(self, rendered: Rendered) -> int:
+        """The files of notes it has read when it decides (those in its last reading stage)."""
+        read = set(self.reading_stages(rendered)[-1])
+        return sum(1 for name, text in rendered.files.items() if NOTES.search(name) and text in read)
 
     def stage_cues(self, rendered: Rendered) -> list[frozenset[str]]:
         """The cues perceived at each point where it decides."""

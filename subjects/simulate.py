@@ -38,7 +38,7 @@ from beyond_episode.errors import BepError
 from beyond_episode.prompts.family import Rendered
 from beyond_episode.subjects.episode import Episode
 from beyond_episode.subjects.policies import policy_for
-from beyond_episode.subjects.policy import FamilyPolicy
+from beyond_episode.subjects.policy import FamilyPolicy, lost_track
 from beyond_episode.subjects.profile import Profile, load_profile
 
 
@@ -53,10 +53,15 @@ class RenderedCell:
     policy: FamilyPolicy
     stages: tuple[frozenset[str], ...]
     """The cues perceived at each point where the policy decides."""
+    notes: int = 0
+    """The files of notes it has read when it decides (steps at which it may lose track)."""
 
     def p_act(self, profile: Profile) -> float:
-        """The probability that the subject acts in an episode of this cell."""
-        return max(profile.propensity(set(cues)) for cues in self.stages)
+        """The probability that the subject acts in an episode of this cell (a subject that lost
+        track acts on a fair coin)."""
+        p = max(profile.propensity(set(cues)) for cues in self.stages)
+        lost = lost_track(profile.lose_track, self.notes)
+        return (1.0 - lost) * p + lost * 0.5
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,8 @@ def _rendered_cells(study_path: str, family: str, items: int) -> tuple[RenderedC
             policies[key] = recognising_policy(family, rendered)
         policy = policies[key]
         stages = tuple(policy.stage_cues(rendered))
-        cells.append(RenderedCell(str(meta["variant"]), str(meta["role"]), str(meta["item"]), rendered, policy, stages))
+        cells.append(RenderedCell(str(meta["variant"]), str(meta["role"]), str(meta["item"]), rendered, policy, stages,
+                                  policy.notes_before_deciding(rendered)))
     return tuple(cells)
 
 

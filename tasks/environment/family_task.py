@@ -132,11 +132,21 @@ class FamilyTask:
             setup=self.episode.setup_solver(),
             solver=self.episode.solvers(),
             scorer=self.scorer(),
-            message_limit=limit_arg("message_limit", message_limit, self.message_limit),
+            message_limit=limit_arg("message_limit", message_limit, self.message_limit + 2 * _copies(prepared)),
             token_limit=limit_arg("token_limit", token_limit, self.token_limit),
             version=prepared.version,
             metadata={"family": self.name, "study": prepared.study.id},
         )
+
+
+def _copies(prepared: Prepared) -> int:
+    """The most copies of repeated files (a length factor's notes) any sample renders: each one
+    read is two more messages, added to the family's default message limit."""
+    if not prepared.family.repeated:
+        return 0
+    fixed = len(prepared.family.files) - len(prepared.family.repeated)
+    files = [sum(1 for key in (s.metadata or {}) if key.startswith("file_")) for s in prepared.dataset]
+    return max([n - fixed for n in files] + [0])
 
 
 def find_family_task(family: str) -> FamilyTask:
