@@ -1,10 +1,10 @@
 """Trends: incoherence against episode length, and effects and incoherence across model versions.
 
-**Length.** The scored samples of a study are grouped by condition and item; a group's length
-is the mean ``actions`` of its samples (lengths less than :data:`GAP` apart are one point of the
-table; more than :data:`MAX_LEVELS` points become quantile bins). Each group with at least two
-samples and an error gets its variance share ``variance / (bias2 + variance)`` (the item-level
-incoherence, see
+**Length.** The scored samples of a study are grouped by condition, item and length level: the
+transcript's ``actions``, values at most :data:`GAP` apart taken as one level (the act itself
+may add an action or two) or, with more than :data:`MAX_LEVELS` distinct values, quantile bins.
+Each group with at least two samples and an error gets its variance share
+``variance / (bias2 + variance)`` (the item-level incoherence, see
 :mod:`~beyond_episode.analysis.coherence`). The trend is a GLM (Gaussian, identity link) of the
 share on length, each group weighted by its ``bias2 + variance`` (so the fitted mean at a length
 is the pooled incoherence there): the slope is the change of incoherence per action, with its
@@ -50,8 +50,8 @@ from .coherence import Coherence, _combine, item_moments
 
 MAX_LEVELS = 8
 """Up to this many lengths are shown as they are; more are cut into :data:`BINS` quantile bins."""
-GAP = 1.0
-"""Item lengths (mean actions) closer than this are one length of the table and the figure."""
+GAP = 2.0
+"""Numbers of actions at most this far apart are one length (when there are few distinct ones)."""
 BINS = 4
 MIN_CLUSTERS = 30
 """Fewer items than this: model-based standard errors (Pearson dispersion) instead of item-clustered ones."""
@@ -187,44 +187,38 @@ def _share_slope(moments: pd.DataFrame, x: str, covariates: list[np.ndarray], le
 # --------------------------------------------------------------------------- length
 
 
-def length_levels(lengths: pd.Series) -> tuple[pd.Series, bool]:
-    """The point of the table each group length belongs to: lengths less than :data:`GAP`
-    apart form one point (at their mean); more than :data:`MAX_LEVELS` points become
-    :data:`BINS` quantile bins. Returns the points' lengths and whether they are bins."""
-    values = lengths.to_numpy(dtype=float)
-    order = np.argsort(values, kind="stable")
-    cluster = np.empty(len(values), dtype=int)
-    cluster[order] = np.concatenate([[0], np.cumsum(np.diff(values[order]) >= GAP)]) if len(values) else []
-    binned = int(cluster.max(initial=-1)) + 1 > MAX_LEVELS
-    if binned:
-        cluster = np.asarray(pd.qcut(values, q=BINS, duplicates="drop", labels=False))
-    return lengths.groupby(cluster).transform("mean").astype(float), binned
+def length_levels(actions: pd.Series) -> tuple[pd.Series, bool]:
+    """Each sample's length level, at the mean ``actions`` of its level: values at most
+    :data:`GAP` apart are one level (the act itself may be an action or two, which must not split
+    the samples that act from those that do not); more than :data:`MAX_LEVELS` distinct values
+    are cut into :data:`BINS` quantile bins instead. Returns the levels and whether they are bins."""
+    values = actions.to_numpy(dtype=float)
+    distinct = np.unique(values)
+    if len(distinct) > MAX_LEVELS:
+        codes = np.asarray(pd.qcut(values, q=BINS, duplicates="drop", labels=False))
+        return actions.groupby(codes).transform("mean").astype(float), True
+    cluster_of = dict(zip(distinct, np.concatenate([[0], np.cumsum(np.diff(distinct) > GAP)]), strict=True))
+    codes = np.array([cluster_of[v] for v in values], dtype=int)
+    return actions.groupby(codes).transform("mean").astype(float), False
 
 
 def length_trend(scored: pd.DataFrame, keys: Sequence[str], alpha: float) -> LengthTrend:
     """Incoherence against episode length over the scored rows (columns ``outcome``, ``item``,
-    ``actions`` and ``keys``), with the trend's interval at ``1 - alpha``.
-
-    A group (``keys`` + item) has one variance share and one length, the mean ``actions`` of its
-    samples: the act itself may be an action, so grouping samples by their own length would put
-    those that act and those that do not in different groups."""
+    ``actions`` and ``keys``), with the trend's interval at ``1 - alpha``."""
     data = scored[scored["actions"].notna()] if "actions" in scored.columns else scored.iloc[:0]
     if data.empty:
         return LengthTrend([], None, reason="no transcript lengths (actions) were recorded")
-    moments = _shares(item_moments(data, keys))
-    mean_actions = data.groupby([*keys, "item"], observed=True, sort=False)["actions"].mean().rename("length")
-    moments = moments.merge(mean_actions.reset_index(), on=[*keys, "item"], how="left")
-    level, binned = length_levels(moments["length"]) if len(moments) else (moments["length"], False)
-    moments = moments.assign(level=level.to_numpy())
-    points = [LengthPoint(float(x), _combine(part)) for x, part in moments.groupby("level", sort=True)]
+    level, binned = length_levels(data["actions"])
+    data = data.assign(length=level.to_numpy())
+    moments = _shares(item_moments(data, [*keys, "length"]))
+    points = [LengthPoint(float(x), _combine(part)) for x, part in moments.groupby("length", sort=True)]
     trend = LengthTrend(points, None, groups=len(moments), clusters=int(moments["item"].nunique()), binned=binned)
     if len(points) < 2:
-        seen, _ = length_levels(data.groupby([*keys, "item"], observed=True)["actions"].mean())
-        distinct = sorted(seen.unique())
+        distinct = sorted(data["length"].unique())
         shown = ", ".join(f"{x:.3g}" for x in distinct[:6]) + (", ..." if len(distinct) > 6 else "")
         trend.reason = (
             f"too little spread in episode length: errors (items with two scored samples off the target) occur at "
-            f"{len(points)} length(s) (mean actions of the items: {shown}); a trend needs at least two"
+            f"{len(points)} length(s) (lengths seen: {shown}); a trend needs at least two"
         )
         return trend
     if len(moments) < 3:
@@ -232,7 +226,7 @@ def length_trend(scored: pd.DataFrame, keys: Sequence[str], alpha: float) -> Len
         return trend
     trend.slope, trend.intercept, trend.se = _share_slope(moments, "length", [], 1 - alpha, "incoherence per action")
     if binned:
-        trend.notes.append(f"lengths are the means of {len(points)} quantile bins of the items' mean actions")
+        trend.notes.append(f"lengths are the means of {len(points)} quantile bins of the number of actions")
     return trend
 
 

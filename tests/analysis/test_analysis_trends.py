@@ -20,8 +20,8 @@ FAST = {"n_boot": 100, "n_perm": 100}
 @pytest.fixture(scope="module")
 def length_report():
     frame = pd.concat([
-        length_table(STUDY, [2, 4, 8, 16], lose_track=0.05, model="sim/losing"),
-        length_table(STUDY, [2, 4, 8, 16], lose_track=0.0, rate=0.3, model="sim/steady"),
+        length_table(STUDY, [2, 6, 10, 16], lose_track=0.05, model="sim/losing"),
+        length_table(STUDY, [2, 6, 10, 16], lose_track=0.0, rate=0.3, model="sim/steady"),
     ])
     return analyze(frame, **FAST)
 
@@ -32,7 +32,7 @@ def test_losing_track_shows_a_rising_length_trend_and_a_steady_profile_none(leng
     assert losing.slope.low > 0 and losing.slope.direction == "rising"
     assert steady.slope.low < 0 < steady.slope.high and steady.slope.direction == "no trend"
     lengths = [p.length for p in losing.points]
-    assert lengths == [2, 4, 8, 16]
+    assert lengths == [2, 6, 10, 16]
     values = [p.coherence.incoherence for p in losing.points]
     assert values[-1] > values[0]
 
