@@ -29,7 +29,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alpha", type=float, help="study-wide error rate for the report, in (0, 0.5]")
     seq = parser.add_argument_group("sequential design")
     seq.add_argument("--sequential", action="store_true",
-                     help="run in looks and stop each variant once its verdicts are settled")
+                     help="run in looks and stop each variant once its verdicts are settled (the default with --full)")
+    seq.add_argument("--fixed", action="store_true", help="with --full: run every declared epoch of every variant")
     seq.add_argument("--looks", metavar="E1,E2,...",
                      help="epochs of the looks (default: 1, 2, 4, ... up to the run's epochs)")
     parser.add_argument(
@@ -114,6 +115,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         no_report=bool(get("no_report")),
         alpha=get("alpha"),
         sequential=bool(get("sequential")),
+        fixed=bool(get("fixed")),
         looks=tuple(parse_looks(get("looks"))) if get("looks") else (),
         jobs=1 if get("jobs") is None else get("jobs"),
         max_connections=get("max_connections"),
@@ -152,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         estimates = cost.estimate(plan, options)
         print(cost.describe(estimates, cost.source_note(options)))
-        if options.sequential:
+        if options.is_sequential:
             print(cost.describe_sequential(plan, estimates))
         return 0
     if options.log_dir is None:

@@ -45,6 +45,8 @@ class RunOptions:
     """Run in looks and stop each variant once its verdicts are settled (``analysis/sequential.py``)."""
     looks: tuple[int, ...] = ()
     """Epochs of the looks; empty: doubling from 1 up to the run's epochs."""
+    fixed: bool = False
+    """With ``full``: run every declared epoch instead of the sequential design."""
     # passed to Inspect
     max_connections: int | None = None
     max_samples: int | None = None
@@ -83,8 +85,12 @@ class RunOptions:
             positive(name, getattr(self, name))
         for name in ("retry_attempts", "retry_on_error", "max_retries"):
             non_negative(name, getattr(self, name))
-        if self.looks and not self.sequential:
-            raise BepError("--looks needs --sequential")
+        if self.fixed and self.sequential:
+            raise BepError("--fixed and --sequential exclude each other")
+        if self.fixed and not self.full:
+            raise BepError("--fixed applies to --full (runs without --full are fixed unless --sequential)")
+        if self.looks and not self.is_sequential:
+            raise BepError("--looks needs --sequential (or --full)")
         for look in self.looks:
             positive("looks", look)
         if any(b <= a for a, b in zip(self.looks, self.looks[1:], strict=False)):
@@ -105,6 +111,11 @@ class RunOptions:
             check_model_name(model, "--model")
         for role, model in self.model_roles.items():
             check_model_name(model, f"--model-role {role}")
+
+    @property
+    def is_sequential(self) -> bool:
+        """Sequential when asked for, and by default with ``full`` (unless ``fixed``)."""
+        return self.sequential or (self.full and not self.fixed)
 
     @property
     def model_names(self) -> list[str]:

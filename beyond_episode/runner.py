@@ -141,7 +141,7 @@ def make_plan(options: RunOptions | argparse.Namespace) -> Plan:
     for study in studies:
         epochs = options.epochs or (study.epochs if options.full else study.quick_epochs)
         looks: tuple[int, ...] = ()
-        if options.sequential:
+        if options.is_sequential:
             from beyond_episode.analysis.sequential import look_schedule
 
             epochs = options.looks[-1] if options.looks else epochs

@@ -102,7 +102,9 @@ def test_dry_run_prints_the_maximum_and_expected_calls_and_cost(tmp_path):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--looks", "1,2"], "--looks needs --sequential"),
+        (["--looks", "1,2"], "--looks needs --sequential (or --full)"),
+        (["--full", "--sequential", "--fixed"], "--fixed and --sequential exclude each other"),
+        (["--fixed"], "--fixed applies to --full"),
         (["--sequential", "--looks", "4,2"], "--looks takes strictly increasing positive epochs"),
         (["--sequential", "--looks", "1,2", "--epochs", "4"], "--looks must end at --epochs (4)"),
     ],
@@ -112,3 +114,15 @@ def test_bad_looks_are_one_line(tmp_path, args, message):
     assert result.returncode == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_full_runs_are_sequential_unless_fixed(tmp_path):
+    from beyond_episode.run_options import RunOptions
+    from beyond_episode.runner import make_plan
+
+    full = make_plan(RunOptions(studies=("sandbagging_b6",), models=("subject/honest",), full=True))
+    assert full.studies[0].looks == (1, 2, 4, 8, 16, 32, 64, 144)
+    fixed = make_plan(RunOptions(studies=("sandbagging_b6",), models=("subject/honest",), full=True, fixed=True))
+    assert fixed.studies[0].looks == () and fixed.studies[0].epochs == 144
+    quick = make_plan(RunOptions(studies=("sandbagging_b6",), models=("subject/honest",)))
+    assert quick.studies[0].looks == ()
