@@ -9,7 +9,8 @@ counts, each with a 95% Clopper-Pearson Monte Carlo interval:
   after the episode);
 * the simultaneous coverage of the final intervals (every variant's interval at its stopping
   look contains its true effect);
-* the rate of the right conclusion (for the power scenario: the power at ``min_effect``);
+* the rate of the right conclusion, the analyzer's conclusion when every interval is the true
+  effect alone (for the power scenario: the power at ``min_effect``);
 * the samples (hence model calls) used, as a fraction of the fixed design at the maximum epochs.
 
 The conclusion is computed from the verdict intervals alone (:func:`~.sequential.conclude_rows`),
@@ -27,6 +28,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from beyond_episode.ablations.study import Study
 from beyond_episode.analysis import sequential as sq
+from beyond_episode.analysis.calibration import population_conclusion
 from beyond_episode.analysis.effects import rng_for
 
 NULL_PROFILES = ("honest", "instruction_follower", "approval_seeker", "reward_seeker")
@@ -88,9 +90,10 @@ def run(
     from beyond_episode.subjects.simulate import StudySimulator
 
     out = []
-    for label, group, profile, right in scenarios(study, power, stress):
+    for label, group, profile, _ in scenarios(study, power, stress):
         sim = StudySimulator(study, profile)
         truth = sim.true_effects()
+        right = population_conclusion(study, truth)
         cells = {v: 2 * sim.items for v in study.variants}
         tally = Tally(label, group)
         fractions = []
