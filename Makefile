@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run test test-real lint setup clean
+.PHONY: run test test-real test-deps lint setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,9 +32,14 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: $(DEV_STAMP) lint
+test: $(DEV_STAMP) lint test-deps
 	$(BIN)/bep validate
 	$(BIN)/pytest
+
+# The report tests open report.html in headless Chromium and compile every generated .tex:
+# Debian's chromium and a LaTeX engine, installed when missing (as root, about 120 MB).
+test-deps:
+	command -v chromium >/dev/null && command -v pdflatex >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium texlive-latex-base texlive-latex-recommended; }
 
 # Only the check of every family on a real open-weights model (llama.cpp server, SmolLM2).
 test-real: $(DEV_STAMP)
