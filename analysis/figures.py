@@ -461,8 +461,10 @@ def coherence_plot(results: list[StudyResult], base: Path) -> list[Path]:
     """Incoherence against episode length with the fitted trend, one colour per model."""
     width, height, right = 5.5, 3.8, 0.25
     left = 0.12 + _lines_height(1, 10) + 0.06 + _TICK + _text_width("0.0", 10)
-    title, size = _fit(f"{results[0].study.id}: incoherence vs episode length; lines: fitted trend "
-                       "(slope per action and its interval in the legend)", 10, width - 0.2)
+    models = ", ".join(dict.fromkeys(r.model for r in results))
+    title, size = _fit(f"{results[0].study.id} — {models}: incoherence vs episode length; lines: fitted "
+                       f"trend (slope per action and its {1 - results[0].alpha:.0%} interval in the legend)",
+                       10, width - 0.2)
     fig = _new_figure(width, height)
     ax = fig.add_subplot()
     bottom = 0.1 + _TICK + _lines_height(2, 10) + 0.04

@@ -121,4 +121,4 @@ def test_every_figure_names_study_model_and_interval(tmp_path: Path, monkeypatch
     assert "sandbagging_b6 — lab/model-1" in texts[0] and "95% Wilson intervals" in texts[0]
     assert "a: trigger = low_performance" in texts[0] and "condition a" not in texts[0]
     assert "sandbagging_b6 — lab/model-1" in texts[1] and "interval at 1 − 0.05/19" in texts[1]
-    assert "sandbagging_b6" in texts[2] and "lab/model-1" in texts[2] and "no interval" in texts[2]
+    assert "sandbagging_b6 — lab/model-1" in texts[2] and "95% interval" in texts[2]
