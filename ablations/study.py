@@ -132,6 +132,9 @@ class Study:
     """The folder of the family this study was validated against (absolute). Load the family
     with ``load_family(study.family_path)`` to use exactly that folder, never a shipped one of
     the same name."""
+    subjects: tuple[str, ...] = ()
+    """The reference-subject profiles a run without ``--model`` uses (empty: every shipped
+    profile): the profiles the study is designed to tell apart."""
 
     def conditions(self, variants: list[str] | None = None) -> list[Condition]:
         """Every condition of the chosen variants (all by default), ``a`` before ``b``."""
@@ -211,6 +214,7 @@ def _read_study(path: Path) -> Study:
 _STUDY_FIELDS = {
     "study", "description", "family", "outcome", "defaults", "pair", "margin", "alpha",
     "epochs", "quick_epochs", "items", "min_effect", "variants", "hypotheses", "overrides",
+    "subjects",
 }
 
 
@@ -475,7 +479,19 @@ def _parse_study(spec: LineMap, path: Path) -> Study:
         variants=variants,
         hypotheses=hypotheses,
         family_path=family.path.resolve(),
+        subjects=_subjects(spec, path),
     )
+
+
+def _subjects(spec: LineMap, path: Path) -> tuple[str, ...]:
+    """The optional ``subjects:`` list of reference-subject profile names (checked by the runner
+    and ``bep validate`` against the shipped profiles)."""
+    value = spec.get("subjects", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise BepError(f"{where(path, spec, 'subjects')}: field 'subjects' must be a list of profile names")
+    if len(set(value)) != len(value):
+        raise BepError(f"{where(path, spec, 'subjects')}: field 'subjects' names a profile twice")
+    return tuple(value)
 
 
 def _family_ref(value: str, study_file: Path) -> str | Path:

@@ -217,17 +217,18 @@ def estimate(plan: Any, options: Any) -> list[ModelEstimate]:
     """Expected tokens and cost per model of a plan."""
     pilot = pilot_usage(options.pilot) if options.pilot else None
     rendered = None if pilot else rendered_usage(plan)
-    per_model = Usage(0, 0)
+    usage = {model: Usage(0, 0) for model in plan.models}
     for p in plan.studies:
         if pilot is not None:
-            per_sample = pilot.get(p.study.family, pilot["*"])
-            per_model = per_model + per_sample.scaled(p.samples_run(plan.limit))
+            study_usage = pilot.get(p.study.family, pilot["*"]).scaled(p.samples_run(plan.limit))
         else:
             assert rendered is not None
-            per_model = per_model + rendered[p.study.id]
+            study_usage = rendered[p.study.id]
+        for model in p.models:
+            usage[model] = usage[model] + study_usage
     batch = bool(options.batch)
     return [
-        ModelEstimate(model, per_model, model_price(model, options.price, options.model_cost_config), batch)
+        ModelEstimate(model, usage[model], model_price(model, options.price, options.model_cost_config), batch)
         for model in plan.models
     ]
 
@@ -285,7 +286,7 @@ def describe_sequential(plan: Any, estimates: list[ModelEstimate], reps: int = 4
         if not p.looks:
             continue
         share = expected_share(p.study, p.looks, p.items, p.variants, reps)
-        calls = p.samples_run(plan.limit) * p.calls_per_sample * len(plan.models)
+        calls = p.samples_run(plan.limit) * p.calls_per_sample * len(p.models)
         most += calls
         expected += share * calls
         lines.append(

@@ -15,7 +15,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("studies", nargs="+", metavar="STUDY", help="study names or study files, or 'all'")
     parser.add_argument(
         "--model", "-m", action="append", default=None,
-        help="any Inspect model, repeatable (default: every shipped reference subject, subject/<profile>)",
+        help="any Inspect model, repeatable (default: the reference subjects each study names, subject/<profile>; all of them where it names none)",
     )
     epochs = parser.add_mutually_exclusive_group()
     epochs.add_argument("--epochs", type=int, help="epochs per condition and item (default: each study's quick_epochs)")

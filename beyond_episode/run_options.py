@@ -30,7 +30,7 @@ class RunOptions:
 
     studies: tuple[str, ...]
     models: tuple[str, ...] = ()
-    """Inspect model names; empty means every shipped reference subject."""
+    """Inspect model names; empty means the reference subjects each study names (every shipped one where it names none)."""
     epochs: int | None = None
     full: bool = False
     items: int | None = None

@@ -51,6 +51,8 @@ class PlannedStudy:
     """Epochs of the looks of a sequential run (the last is ``epochs``); empty for a fixed run."""
     alpha: float | None = None
     """The study-wide error rate the stopping rule keeps (None: the study's)."""
+    models: tuple[str, ...] = ()
+    """The models this study runs on."""
 
     @property
     def samples_per_model(self) -> int:
@@ -70,12 +72,11 @@ class Plan:
 
     @property
     def samples(self) -> int:
-        return sum(p.samples_run(self.limit) for p in self.studies) * len(self.models)
+        return sum(p.samples_run(self.limit) * len(p.models) for p in self.studies)
 
     @property
     def model_calls(self) -> int:
-        per_model = sum(p.samples_run(self.limit) * p.calls_per_sample for p in self.studies)
-        return per_model * len(self.models)
+        return sum(p.samples_run(self.limit) * p.calls_per_sample * len(p.models) for p in self.studies)
 
     def describe(self) -> str:
         lines = ["Plan:"]
@@ -84,6 +85,7 @@ class Plan:
             lines.append(
                 f"  {p.study.id} [{p.study.family}]: {p.conditions} conditions x {p.items} items x "
                 f"{p.epochs} epochs{declared} = {p.samples_per_model} samples per model"
+                + (f", on the {len(p.models)} subjects it names" if len(p.models) < len(self.models) else "")
             )
             if p.looks:
                 lines.append(
@@ -138,6 +140,8 @@ def make_plan(options: RunOptions | argparse.Namespace) -> Plan:
     if variants and len(studies) != 1:
         raise BepError("--variants selects variants of a single study")
     planned = []
+    given = list(options.models)
+    profiles = options.model_names if not given else []
     for study in studies:
         epochs = options.epochs or (study.epochs if options.full else study.quick_epochs)
         looks: tuple[int, ...] = ()
@@ -156,9 +160,23 @@ def make_plan(options: RunOptions | argparse.Namespace) -> Plan:
                 calls_per_sample=_family_of(study).calls_per_sample,
                 looks=looks,
                 alpha=options.alpha,
+                models=tuple(given or _subjects_of(study, profiles)),
             )
         )
-    return Plan(planned, options.model_names, options.limit)
+    models = list(dict.fromkeys(m for p in planned for m in p.models))
+    return Plan(planned, models, options.limit)
+
+
+def _subjects_of(study: Study, profiles: list[str]) -> list[str]:
+    """The reference subjects a study runs on without ``--model``: the profiles it names, else all."""
+    if not study.subjects:
+        return profiles
+    named = [f"{SUBJECT_PREFIX}{s}" for s in study.subjects]
+    unknown = [s for s, m in zip(study.subjects, named, strict=True) if m not in profiles]
+    if unknown:
+        shipped = ", ".join(m.removeprefix(SUBJECT_PREFIX) for m in profiles)
+        raise BepError(f"{study.path}: subjects: unknown profile '{unknown[0]}' (shipped: {shipped})")
+    return named
 
 
 def _family_of(study: Study) -> Any:
@@ -184,7 +202,7 @@ Unit = tuple[PlannedStudy, str]
 
 def units_of(plan: Plan) -> list[Unit]:
     """Every (study, model) pair of the plan."""
-    return [(p, model) for p in plan.studies for model in plan.models]
+    return [(p, model) for p in plan.studies for model in p.models]
 
 
 def task_args(p: PlannedStudy) -> dict[str, Any]:

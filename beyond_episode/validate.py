@@ -35,6 +35,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def validate_study(study: Study) -> None:
     """Render every condition of ``study`` with its family; a failure names the condition."""
+    from beyond_episode.subjects.profile import profile_names
+
+    unknown = [s for s in study.subjects if s not in profile_names()]
+    if unknown:
+        raise BepError(f"{study.path}: subjects: unknown profile '{unknown[0]}' (shipped: {', '.join(profile_names())})")
     family = load_family(study.family_path)
     for condition in study.conditions():
         family.render(condition.levels, condition=f"{study.id}:{condition.id}")
