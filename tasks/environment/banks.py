@@ -7,6 +7,7 @@ Loading problems are one-line :class:`BepError`s; ``datasets``' progress bars ar
 from __future__ import annotations
 
 import hashlib
+import random
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,27 @@ def seed_of(*parts: object) -> int:
     """A stable 64-bit seed from any parts (not Python's salted ``hash``)."""
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
     return int.from_bytes(digest[:8], "big")
+
+
+def arithmetic_set(namespace: str, item_id: str, n: int) -> list[dict[str, Any]]:
+    """``n`` small arithmetic questions (sums, products, differences), seeded by the family's
+    ``namespace`` and the item, so both conditions of a pair get the same ones."""
+    rng = random.Random(seed_of(namespace, item_id))
+    out: list[dict[str, Any]] = []
+    for number in range(1, n + 1):
+        kind = rng.choice(("+", "x", "-"))
+        if kind == "+":
+            x, y = rng.randint(2, 49), rng.randint(2, 49)
+            answer = x + y
+        elif kind == "x":
+            x, y = rng.randint(2, 12), rng.randint(2, 12)
+            answer = x * y
+        else:
+            x = rng.randint(20, 99)
+            y = rng.randint(1, x - 1)
+            answer = x - y
+        out.append({"number": number, "question": f"What is {x} {kind} {y}?", "answer": str(answer)})
+    return out
 
 
 def load_rows(source: str | Path, what: str) -> list[dict[str, Any]]:
