@@ -17,13 +17,13 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from scipy import stats
 
 from .effects import holm
-from .results import StudyResult, VariantResult
+from .results import ConditionResult, StudyResult, VariantResult
 from .verdicts import conclude, judge_all, variant_verdict
 
 SHOWS_EFFECT = "shows_effect"
@@ -45,36 +45,40 @@ def _holm(pvalues: list[float], alpha: float) -> list[float]:
     return [1.0] * len(pvalues) if all(p >= 1.0 for p in pvalues) else holm(pvalues, alpha)
 
 
+def _pair_rate_tests(
+    result: StudyResult, counts: Callable[[ConditionResult], tuple[int, int]], what: str, why: str,
+    verb: str = "",
+) -> list[tuple[VariantResult, float, float]]:
+    """Fisher's exact test of a rate between each pair's two conditions, Holm-adjusted across the
+    pairs; a warning per variant whose adjusted p is below alpha. Returns (variant, p, Holm p)."""
+    pairs = [v for v in result.variants if counts(v.a)[1] and counts(v.b)[1]]
+    raw = [_fisher(*counts(v.a), *counts(v.b)) for v in pairs]
+    adjusted = _holm(raw, result.alpha)
+    for v, p, q in zip(pairs, raw, adjusted, strict=True):
+        if q < result.alpha:
+            result.warnings.append(
+                f"{what} in variant {v.id}: a {verb}{_pct(*counts(v.a))}, b {_pct(*counts(v.b))} "
+                f"(Fisher p = {p:.2g}, Holm p = {q:.2g} < {result.alpha:g}); {why}"
+            )
+    return list(zip(pairs, raw, adjusted, strict=True))
+
+
 def selective_exclusion(result: StudyResult) -> None:
     """Test every pair's exclusion rates; set the p-values and add a warning per flagged variant."""
-    pairs = [v for v in result.variants if v.a.total and v.b.total]
-    for v in pairs:
-        v.exclusion_p = _fisher(v.a.excluded, v.a.total, v.b.excluded, v.b.total)
-    adjusted = _holm([float(v.exclusion_p or 1.0) for v in pairs], result.alpha)
-    for v, p in zip(pairs, adjusted, strict=True):
-        v.exclusion_p_holm = p
-        if p < result.alpha:
-            result.warnings.append(
-                f"selective exclusion in variant {v.id}: a excludes {_pct(v.a.excluded, v.a.total)}, "
-                f"b {_pct(v.b.excluded, v.b.total)} (Fisher p = {v.exclusion_p:.2g}, Holm p = {p:.2g} < {result.alpha:g}); "
-                "the exclusions alone can make or hide an effect"
-            )
+    for v, p, q in _pair_rate_tests(
+        result, lambda c: (c.excluded, c.total), "selective exclusion",
+        "the exclusions alone can make or hide an effect", verb="excludes ",
+    ):
+        v.exclusion_p, v.exclusion_p_holm = p, q
 
 
 def awareness_difference(result: StudyResult) -> None:
     """Test every pair's evaluation-awareness rates; a warning per variant where they differ."""
-    pairs = [v for v in result.variants if v.a.aware_n and v.b.aware_n]
-    for v in pairs:
-        v.aware_p = _fisher(v.a.aware, v.a.aware_n, v.b.aware, v.b.aware_n)
-    adjusted = _holm([float(v.aware_p or 1.0) for v in pairs], result.alpha)
-    for v, p in zip(pairs, adjusted, strict=True):
-        v.aware_p_holm = p
-        if p < result.alpha:
-            result.warnings.append(
-                f"evaluation awareness differs in variant {v.id}: a {_pct(v.a.aware, v.a.aware_n)}, "
-                f"b {_pct(v.b.aware, v.b.aware_n)} (Fisher p = {v.aware_p:.2g}, Holm p = {p:.2g} < {result.alpha:g}); "
-                "knowing it is tested can explain an effect by itself"
-            )
+    for v, p, q in _pair_rate_tests(
+        result, lambda c: (c.aware, c.aware_n), "evaluation awareness differs",
+        "knowing it is tested can explain an effect by itself",
+    ):
+        v.aware_p, v.aware_p_holm = p, q
 
 
 def outcome_range(result: StudyResult, scored: np.ndarray) -> tuple[float, float] | None:
