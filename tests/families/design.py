@@ -25,7 +25,7 @@ EXPECTED = {
 }
 
 
-NEW_PROFILES = ("deployment_seeker", "capability_keeper", "context_bound", "weights_bound", "task_seeker")
+NEW_PROFILES = ("deployment_seeker", "capability_keeper", "context_bound", "weights_bound", "task_seeker", "distracted")
 _NONE = dict.fromkeys(NEW_PROFILES, "no_effect")
 KNOWN: dict[str, dict[str, str]] = {
     "sandbagging_b6": {
@@ -48,6 +48,15 @@ KNOWN: dict[str, dict[str, str]] = {
         "deployment_seeker": "beyond_episode",
         "task_seeker": "beyond_episode",
     },
+    # episode length: only the preference beyond the episode makes an effect; losing track adds
+    # noise to both conditions of a pair alike, so the distracted profile shows none
+    "oversight_length": {**dict.fromkeys(EXPECTED, "no_effect"), **_NONE, "capability_preserver": "beyond_episode"},
+    "sandbagging_length": {
+        **dict.fromkeys(EXPECTED, "no_effect"), **_NONE,
+        "capability_preserver": "beyond_episode",
+        "deployment_seeker": "beyond_episode",
+        "capability_keeper": "beyond_episode",
+    },
 }
 """Per shipped study, the conclusion each shipped profile's clean behaviour reaches (the main job's
 expected conclusions): the original profiles' are :data:`EXPECTED` everywhere."""
@@ -61,7 +70,11 @@ def known_conclusion(study: str, profile: str) -> str:
 def binary_studies() -> dict[str, str]:
     """Per family, its shipped study whose outcome is the act itself (a binary outcome)."""
     studies = (load_study(path) for path in sorted(ablations_dir().glob("*.yaml")))
-    return {s.family: s.id for s in studies if s.outcome.type == "binary"}
+    out: dict[str, str] = {}
+    for s in studies:
+        if s.outcome.type == "binary":
+            out.setdefault(s.family, s.id)  # the first in name order (oversight_goals, not oversight_length)
+    return out
 
 
 STUDIES = binary_studies()

@@ -11,6 +11,7 @@ from beyond_episode.ablations.study import load_study
 from beyond_episode.cli import main
 from beyond_episode.run_options import RunOptions
 from beyond_episode.runner import make_plan, units_of
+from beyond_episode.subjects.profile import profile_names
 
 
 def _copy(tmp_path: Path, subjects: str) -> Path:
@@ -27,8 +28,8 @@ def test_a_run_without_model_uses_the_subjects_each_study_names() -> None:
     runs = {(p.study.id, m) for p, m in units_of(plan)}
     named = {s.id: load_study(s.id).subjects for s in (p.study for p in plan.studies)}
     assert {m for s, m in runs if s == "goal_guarding_tiers"} == {f"subject/{p}" for p in named["goal_guarding_tiers"]}
-    assert len({m for s, m in runs if s == "task_seeking"}) == len(plan.models) == 10
-    assert plan.samples == 520 * 5 + 224 * 10
+    assert len({m for s, m in runs if s == "task_seeking"}) == len(plan.models) == len(profile_names())
+    assert plan.samples == 520 * 5 + 224 * len(profile_names())
 
 
 def test_model_overrides_the_named_subjects() -> None:
