@@ -125,8 +125,11 @@ def study_reading(report: Report, study: str) -> str:
     else:
         counts = {c: codes.count(c) for c in dict.fromkeys(codes)}
         verdict = "The models differ: " + ", ".join(f"{n} {c}" for c, n in counts.items()) + "."
+    looks = (report.settings.get("sequential") or {}).get(study) or []
+    alpha = results[0].alpha * max(len(looks), 1)  # a sequential run splits alpha over its looks
+    over = f" over {len(s.variants)} variants x {len(looks)} looks" if len(looks) > 1 else ""
     intro = (f"Outcome: {s.outcome.label}; {len(s.variants)} variants, effect = a − b, margin {s.margin:g}, "
-             f"family-wise alpha {results[0].alpha:g}.")
+             f"family-wise alpha {alpha:g}{over}.")
     return " ".join([intro, verdict, *(model_reading(r) for r in results)])
 
 

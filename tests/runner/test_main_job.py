@@ -51,3 +51,21 @@ def test_main_job_reports_where_and_what(main_job):
     assert "Quick run with fewer epochs than the studies declare" in text
     assert (report / "tables" / "hypotheses.md").is_file()
     assert any((report / "figures").glob("*forest.png"))
+
+
+def test_incoherence_rises_with_length_only_for_the_profile_that_loses_track(main_job):
+    """Episode length in the main job: the distracted profile's incoherence rises with the number
+    of actions (interval above 0), the capability preserver's does not (interval contains 0), and
+    the figure is drawn for both length studies."""
+    _, report = main_job
+    verdicts = json.loads((report / "verdicts.json").read_text())
+    slopes = {
+        r["model"]: r["coherence"]["length_trend"]["slope"]
+        for r in verdicts["results"] if r["study"] == "oversight_length"
+    }
+    low, high = slopes["subject/distracted"]["interval"]
+    assert low > 0 and slopes["subject/distracted"]["direction"] == "rising"
+    low, high = slopes["subject/capability_preserver"]["interval"]
+    assert low <= 0 <= high
+    for study in ("oversight_length", "sandbagging_length"):
+        assert (report / "figures" / f"{study}__coherence.png").is_file()

@@ -38,6 +38,7 @@ def test_sequential_run_stops_settled_variants_and_agrees_with_the_fixed_design(
     assert seq.returncode == 0, seq.stderr[-2000:]
     assert "sequential: looks at 1, 2, 4, 8 epochs" in seq.stdout
     assert "Sequential design: 120 samples used against 240 for the fixed design (50%)." in seq.stdout
+    assert "family-wise alpha 0.05 over 19 variants x 4 looks." in seq.stdout
     summary = _summary(tmp_path / "seq" / "logs")
     assert summary["looks"] == [1, 2, 4, 8]
     assert {v: (s["epochs"], s["settled"]) for v, s in summary["stops"].items()} == {
