@@ -69,3 +69,21 @@ def test_incoherence_rises_with_length_only_for_the_profile_that_loses_track(mai
     assert low <= 0 <= high
     for study in ("oversight_length", "sandbagging_length"):
         assert (report / "figures" / f"{study}__coherence.png").is_file()
+
+
+def test_report_html_of_the_main_job_in_chromium(main_job):
+    """The main job's report.html in headless Chromium: no console error, no network request, and
+    one matrix cell per study x model with the code of verdicts.json (a dash where the study does
+    not name that subject)."""
+    from tests.report.browser import visit
+
+    _, report = main_job
+    script = ("JSON.stringify(Array.from(document.querySelectorAll('#matrix tbody td'))"
+              ".map(td => [td.dataset.study, td.dataset.model, td.dataset.code]))")
+    seen = visit(report / "report.html", script, timeout=300)
+    assert seen.errors == [] and seen.network == []
+    cells = {(s, m): code for s, m, code in json.loads(seen.value)}
+    expected = {(r["study"], r["model"]): r["conclusion"]["code"]
+                for r in json.loads((report / "verdicts.json").read_text())["results"]}
+    assert {k: v for k, v in cells.items() if k in expected} == expected
+    assert set(cells) >= set(expected) and all(v == "—" for k, v in cells.items() if k not in expected)

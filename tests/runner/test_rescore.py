@@ -64,7 +64,8 @@ def test_rescore_writes_new_logs_with_judge_labels(logs: Path, tmp_path: Path) -
     assert all("label_judge_followup" not in s.scores["sandbagging_scorer"].metadata for s in _samples(logs))  # type: ignore[index,union-attr]
     report = write_study_report(tmp_path / "rescored", tmp_path / "report")
     assert "sandbagging_b6" in report
-    assert "rule against judge" in (tmp_path / "report" / "report.md").read_text().lower()
+    study_page = (tmp_path / "report" / "studies" / "sandbagging_b6.md").read_text().lower()
+    assert "rule against judge" in study_page and "followup" in study_page
 
 
 @pytest.mark.parametrize(
