@@ -21,11 +21,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rescore": ("beyond_episode.rescore", "re-classify existing logs with a grader, writing new logs"),
     "report": ("beyond_episode.analysis.report_cmd", "analyze Inspect logs or a tidy table"),
     "validate": ("beyond_episode.validate", "check families and studies"),
-    "diff": ("beyond_episode.prompts.diff", "show two conditions' rendered prompts and their diff"),
+    "diff": ("beyond_episode.diff_cmd", "show two conditions' rendered prompts and their diff"),
     "list": ("beyond_episode.catalog", "list families, studies, variants and subject profiles"),
-    "serve-subjects": ("beyond_episode.subjects.server", "serve the reference subjects over HTTP"),
-    "calibrate": ("beyond_episode.analysis.calibration", "simulate a study to check the verdicts' error rates"),
-    "power": ("beyond_episode.analysis.power", "epochs per condition a study needs"),
+    "serve-subjects": ("beyond_episode.serve_cmd", "serve the reference subjects over HTTP"),
+    "calibrate": ("beyond_episode.calibrate_cmd", "simulate a study to check the verdicts' error rates"),
+    "power": ("beyond_episode.power_cmd", "epochs per condition a study needs"),
 }
 
 
