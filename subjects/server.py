@@ -1,4 +1,4 @@
-"""``bep serve-subjects``: the reference subjects behind an OpenAI-compatible HTTP endpoint.
+"""The reference subjects behind an OpenAI-compatible HTTP endpoint (served by ``bep serve-subjects``).
 
 ``POST /v1/chat/completions`` takes a Chat Completions request (messages and function tools;
 ``model`` names the profile), runs the same policy as the ``subject`` Inspect provider, and
@@ -10,10 +10,10 @@ lists the profiles. Any OpenAI-compatible client can drive the subjects, e.g. In
     SUBJECTS_API_KEY=none SUBJECTS_BASE_URL=http://127.0.0.1:8765/v1 \\
         inspect eval beyond_episode/sandbagging_qa --model openai-api/subjects/capability_preserver
 
-Only the standard library's ``http.server`` is used. The server binds to loopback addresses
-only, unless ``--allow-remote`` is given. There is no authentication: any API key is accepted.
+Only the standard library's ``http.server`` is used. :func:`make_server` binds to loopback
+addresses only, unless ``allow_remote`` is set. There is no authentication: any API key is accepted.
 
-Fault injection: ``--fail-every N`` answers every Nth chat completion with HTTP 500, as a flaky
+Fault injection: ``fail_every=N`` answers every Nth chat completion with HTTP 500, as a flaky
 provider does, to check that a run retries its errored samples.
 
 Seeding: a request carries no sample id, so an episode's seed is a hash of its first system and
@@ -23,175 +23,30 @@ the same choices over HTTP.
 
 from __future__ import annotations
 
-import argparse
 import ipaddress
 import json
 import socket
-import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from inspect_ai.model import (
-    ChatMessage,
-    ChatMessageAssistant,
-    ChatMessageSystem,
-    ChatMessageTool,
-    ChatMessageUser,
-    ModelOutput,
-)
-from inspect_ai.tool import ToolCall, ToolInfo, ToolParams
-
 from beyond_episode.errors import BepError
+from beyond_episode.subjects.chat_format import (
+    RequestError,
+    completion_chunk,
+    completion_to_openai,
+    messages_from_openai,
+    tools_from_openai,
+)
 from beyond_episode.subjects.profile import Profile, load_profile, profile_names
 from beyond_episode.subjects.provider import respond, transcript_seed
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 MAX_BODY = 16 * 1024 * 1024
-
-
-class RequestError(Exception):
-    """A bad request: answered with an OpenAI-style error body and an HTTP status."""
-
-    def __init__(self, status: int, message: str, code: str = "invalid_request_error") -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-
-
-# -- OpenAI <-> Inspect conversion ----------------------------------------------------------
-
-
-def _text(content: Any) -> str:
-    """The text of an OpenAI message content (a string or a list of parts)."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = []
-        for part in content:
-            if isinstance(part, str):
-                parts.append(part)
-            elif isinstance(part, Mapping) and isinstance(part.get("text"), str):
-                parts.append(part["text"])
-        return "\n".join(parts)
-    raise RequestError(400, "message content must be a string or a list of parts")
-
-
-def _arguments(raw: Any) -> dict[str, Any]:
-    if isinstance(raw, Mapping):
-        return dict(raw)
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw)
-    except (TypeError, json.JSONDecodeError):
-        raise RequestError(400, "tool call arguments must be a JSON object") from None
-    if not isinstance(value, dict):
-        raise RequestError(400, "tool call arguments must be a JSON object")
-    return value
-
-
-def messages_from_openai(messages: Any) -> list[ChatMessage]:
-    """Chat Completions messages as Inspect chat messages."""
-    if not isinstance(messages, list) or not messages:
-        raise RequestError(400, "'messages' must be a non-empty list")
-    out: list[ChatMessage] = []
-    functions: dict[str, str] = {}
-    for message in messages:
-        if not isinstance(message, Mapping):
-            raise RequestError(400, "every message must be an object")
-        role = message.get("role")
-        text = _text(message.get("content"))
-        if role in ("system", "developer"):
-            out.append(ChatMessageSystem(content=text))
-        elif role == "user":
-            out.append(ChatMessageUser(content=text))
-        elif role == "assistant":
-            calls = []
-            for call in message.get("tool_calls") or []:
-                function = call.get("function") or {}
-                name = str(function.get("name", ""))
-                call_id = str(call.get("id") or f"call_{len(functions) + 1}")
-                functions[call_id] = name
-                calls.append(ToolCall(id=call_id, function=name, arguments=_arguments(function.get("arguments"))))
-            out.append(ChatMessageAssistant(content=text, tool_calls=calls or None))
-        elif role == "tool":
-            call_id = str(message.get("tool_call_id", ""))
-            out.append(ChatMessageTool(content=text, tool_call_id=call_id, function=functions.get(call_id)))
-        else:
-            raise RequestError(400, f"unsupported message role {role!r}")
-    return out
-
-
-def tools_from_openai(tools: Any) -> list[ToolInfo]:
-    """Chat Completions function tools as Inspect tool definitions."""
-    if tools is None:
-        return []
-    if not isinstance(tools, list):
-        raise RequestError(400, "'tools' must be a list")
-    out = []
-    for tool in tools:
-        function = tool.get("function") if isinstance(tool, Mapping) else None
-        if not isinstance(function, Mapping) or not function.get("name"):
-            raise RequestError(400, "every tool must be a function with a name")
-        try:
-            params = ToolParams.model_validate(function.get("parameters") or {})
-        except Exception:  # a schema Inspect cannot express: the subject needs only the names
-            params = ToolParams()
-        out.append(ToolInfo(name=str(function["name"]), description=str(function.get("description") or ""), parameters=params))
-    return out
-
-
-def completion_to_openai(output: ModelOutput, model: str) -> dict[str, Any]:
-    """An Inspect model output as a Chat Completions response."""
-    message = output.message
-    calls = [
-        {
-            "id": call.id,
-            "type": "function",
-            "function": {"name": call.function, "arguments": json.dumps(call.arguments)},
-        }
-        for call in message.tool_calls or []
-    ]
-    body: dict[str, Any] = {"role": "assistant", "content": message.text or (None if calls else "")}
-    if calls:
-        body["tool_calls"] = calls
-    usage = output.usage
-    return {
-        "id": f"chatcmpl-{uuid.uuid4().hex}",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [{"index": 0, "message": body, "finish_reason": "tool_calls" if calls else "stop", "logprobs": None}],
-        "usage": {
-            "prompt_tokens": usage.input_tokens if usage else 0,
-            "completion_tokens": usage.output_tokens if usage else 0,
-            "total_tokens": usage.total_tokens if usage else 0,
-        },
-    }
-
-
-def _chunk(completion: dict[str, Any]) -> dict[str, Any]:
-    """The whole completion as one streamed chunk (for clients that ask for ``stream``)."""
-    choice = completion["choices"][0]
-    delta = dict(choice["message"])
-    if "tool_calls" in delta:
-        delta["tool_calls"] = [{"index": i, **c} for i, c in enumerate(delta["tool_calls"])]
-    return {
-        "id": completion["id"],
-        "object": "chat.completion.chunk",
-        "created": completion["created"],
-        "model": completion["model"],
-        "choices": [{"index": 0, "delta": delta, "finish_reason": choice["finish_reason"]}],
-        "usage": completion["usage"],
-    }
 
 
 # -- the server ------------------------------------------------------------------------------
@@ -272,7 +127,7 @@ class SubjectHandler(BaseHTTPRequestHandler):
         self._send(err.status, {"error": {"message": str(err), "type": "invalid_request_error", "code": err.code}})
 
     def _send_stream(self, completion: dict[str, Any]) -> None:
-        data = f"data: {json.dumps(_chunk(completion))}\n\ndata: [DONE]\n\n".encode()
+        data = f"data: {json.dumps(completion_chunk(completion))}\n\ndata: [DONE]\n\n".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Content-Length", str(len(data)))
@@ -333,7 +188,7 @@ class SubjectHandler(BaseHTTPRequestHandler):
         return completion_to_openai(output, str(model))
 
 
-# -- command line ----------------------------------------------------------------------------
+# -- binding ---------------------------------------------------------------------------------
 
 
 def is_loopback(host: str) -> bool:
@@ -389,53 +244,3 @@ def serve_in_thread(server: SubjectServer) -> threading.Thread:
     thread = threading.Thread(target=server.serve_forever, name="subject-server", daemon=True)
     thread.start()
     return thread
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    """Arguments of ``bep serve-subjects``."""
-    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
-    parser.add_argument(
-        "--allow-remote",
-        action="store_true",
-        help="allow binding to a non-loopback address (the server has no authentication)",
-    )
-    parser.add_argument(
-        "--profile",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="also serve a profile file, under its file name without .yaml (repeatable)",
-    )
-    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
-    parser.add_argument(
-        "--fail-every",
-        type=int,
-        metavar="N",
-        help="answer every Nth chat completion with HTTP 500 (fault injection, to test retries)",
-    )
-
-
-def run(args: argparse.Namespace) -> int:
-    """Serve until interrupted."""
-    server = make_server(
-        args.host,
-        args.port,
-        allow_remote=args.allow_remote,
-        profiles=args.profile,
-        verbose=args.verbose,
-        fail_every=args.fail_every,
-    )
-    print(f"Serving subjects ({', '.join(server.model_names())}) at {server.url}", file=sys.stderr)
-    print(
-        f"Use: SUBJECTS_API_KEY=none SUBJECTS_BASE_URL={server.url} "
-        "inspect eval ... --model openai-api/subjects/<profile>",
-        file=sys.stderr,
-    )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser
 
+from beyond_episode import serve_cmd
 from beyond_episode.errors import BepError
 from beyond_episode.subjects import server as server_module
 from beyond_episode.subjects.provider import transcript_seed
@@ -45,7 +46,7 @@ def _post(url: str, body: Any) -> tuple[int, dict[str, Any]]:
 
 def test_configure_defaults() -> None:
     parser = argparse.ArgumentParser()
-    server_module.configure(parser)
+    serve_cmd.configure(parser)
     args = parser.parse_args([])
     assert (args.host, args.port, args.allow_remote) == ("127.0.0.1", 8765, False)
 
