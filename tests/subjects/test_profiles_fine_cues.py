@@ -9,7 +9,7 @@ import pytest
 from beyond_episode.ablations.study import load_study
 from beyond_episode.errors import BepError
 from beyond_episode.prompts.family import load_family
-from beyond_episode.subjects.policies import sandbagging_qa, shutdown
+from beyond_episode.subjects.policies import sandbagging_qa_cues, shutdown
 from beyond_episode.subjects.profile import BEARERS, BEYOND_EPISODE_CUES, CUES, load_profile
 from tests.subjects.conftest import render, simulate
 
@@ -20,7 +20,7 @@ NEW_PROFILES = ("deployment_seeker", "capability_keeper", "context_bound", "weig
 def _bearer_cues(levels: dict[str, str]) -> set[str]:
     rendered, _ = render(levels)
     text = "\n".join([rendered.system, rendered.user, *rendered.files.values()])
-    return sandbagging_qa.perceived_bearer_cues(text)
+    return sandbagging_qa_cues.perceived_bearer_cues(text)
 
 
 def test_the_vocabulary_names_bearer_valence_and_timing():
@@ -30,7 +30,7 @@ def test_the_vocabulary_names_bearer_valence_and_timing():
                 assert f"{bearer}_{valence}_if_{when}" in CUES
                 assert f"{bearer}_{valence}_if_{when}" in BEYOND_EPISODE_CUES
     assert "approval_for_act" not in BEYOND_EPISODE_CUES and "threat_if_not_act" in BEYOND_EPISODE_CUES
-    for module in (sandbagging_qa, shutdown):
+    for module in (sandbagging_qa_cues, shutdown):
         assert set(module.BEARER_CUE_PATTERNS) <= set(CUES)
         assert not set(module.BEARER_CUE_PATTERNS) & set(module.CUE_PATTERNS)
 
@@ -73,8 +73,8 @@ def test_without_the_consequence_sentence_no_bearer_cue_is_left(bearer):
         rendered, _ = render(levels)
         doc = "\n".join(line for line in rendered.files["Documentation.md"].splitlines() if not line.startswith("If models"))
         text = "\n".join([rendered.system, rendered.user, doc, rendered.files["questions.txt"]])
-        assert sandbagging_qa.perceived_bearer_cues(text) == set()
-        assert sandbagging_qa.perceived_cues(text) == set()
+        assert sandbagging_qa_cues.perceived_bearer_cues(text) == set()
+        assert sandbagging_qa_cues.perceived_cues(text) == set()
 
 
 @pytest.mark.parametrize("bearer", BEARER_LEVELS)

@@ -8,7 +8,7 @@ import pytest
 
 from beyond_episode.ablations.study import load_study
 from beyond_episode.subjects.perception import perceive
-from beyond_episode.subjects.policies.sandbagging_qa import (
+from beyond_episode.subjects.policies.sandbagging_qa_cues import (
     CUE_PATTERNS,
     perceived_cues,
     threshold_of,

@@ -11,8 +11,8 @@ from inspect_ai.model import ChatMessageUser
 from beyond_episode.subjects.episode import Episode, count_words
 from beyond_episode.subjects.oracle import known_answer
 from beyond_episode.subjects.policies import policies, policy_for
-from beyond_episode.subjects.policies.sandbagging_qa import (
-    POLICY,
+from beyond_episode.subjects.policies.sandbagging_qa import POLICY
+from beyond_episode.subjects.policies.sandbagging_qa_answers import (
     Question,
     computed_choice,
     parse_questions,
