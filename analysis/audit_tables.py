@@ -15,7 +15,7 @@ import pandas as pd
 
 from .exclusions import SHOWS_EFFECT
 from .results import ConditionResult, Report, StudyResult, VariantResult
-from .tables import Column, Row, Section, TableDoc, ival, num, pval
+from .table_doc import Column, Row, Section, TableDoc, ival, num, pval
 
 
 def _title(r: StudyResult) -> str:

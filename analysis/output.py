@@ -12,7 +12,6 @@ import pandas as pd
 
 from beyond_episode.errors import BepError
 
-from . import tables as tb
 from .audit_tables import AUDIT_FRAMES, audit_tables
 from .figures import skipped_figures, slug, write_figures
 from .links import anchor, sample_sources
@@ -20,6 +19,9 @@ from .matrix import CODES, matrix, study_reading
 from .published import COLUMNS, read_published
 from .render import FORMATS, Renderer
 from .results import Report
+from .table_doc import cond_cell, ival, num, pval
+from .table_frames import FRAMES
+from .tables import all_tables
 
 
 def parse_formats(value: str | Iterable[str]) -> tuple[str, ...]:
@@ -61,8 +63,8 @@ def write_report(
     verdicts.write_text(json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     written["verdicts"].append(verdicts)
 
-    docs = tb.all_tables(report, published) + audit_tables(report)
-    frames = {**tb.FRAMES, **AUDIT_FRAMES}
+    docs = all_tables(report, published) + audit_tables(report)
+    frames = {**FRAMES, **AUDIT_FRAMES}
     for doc in docs:
         for fmt in fmts:
             path = out / "tables" / f"{doc.key}.{fmt}"
@@ -94,10 +96,10 @@ def write_report(
         "reading": lambda study: study_reading(report, study),
         "skipped": skipped,
         "figures_on": figures,
-        "num": tb.num,
-        "ival": tb.ival,
-        "pval": tb.pval,
-        "cond_cell": tb.cond_cell,
+        "num": num,
+        "ival": ival,
+        "pval": pval,
+        "cond_cell": cond_cell,
         "anchor": anchor,
     }
     for study in report.studies:

@@ -15,7 +15,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from beyond_episode.errors import BepError
 
-from .tables import VERDICT_KIND, TableDoc
+from .table_doc import VERDICT_KIND, TableDoc
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FORMATS = ("md", "tex", "html", "csv")

@@ -1,93 +1,33 @@
-"""The report's tables, as format-neutral data (rendered by ``render.py``) and as number frames (CSV).
+"""The report's tables, as format-neutral data (rendered by ``render.py``).
 
 1. ``comparison``: per-model comparison (Apollo Table 6): one block per variant, models as columns.
 2. ``variants``: numbered variation table (alignment-faking appendix): one row per variant.
 3. ``hypotheses``: each hypothesis's status per model, and the conclusion.
 4. ``regression``: the study-wide regression's coefficients.
 5. ``coherence``: incoherence per condition and variant, and by number of actions.
+
+Their number frames (the CSV form) are :mod:`~beyond_episode.analysis.table_frames`.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
-
 from .effects import EFFECT_METHODS, effect_method
 from .published import Published, for_study
-from .results import ConditionResult, Report, StudyResult, VariantResult
-
-VERDICT_KIND = "verdict"
-PUBLISHED_KIND = "published"
-
-
-@dataclass
-class Column:
-    label: str
-    align: str = "r"
-    kind: str = "text"
-
-
-@dataclass
-class Row:
-    cells: list[str]
-    group: str | None = None
-    """A group heading spanning the table (then ``cells`` is empty)."""
-
-
-@dataclass
-class Section:
-    title: str
-    columns: list[Column]
-    rows: list[Row]
-    notes: list[str] = field(default_factory=list)
-    study: str = ""
-
-
-@dataclass
-class TableDoc:
-    key: str
-    title: str
-    sections: list[Section]
-    legend: list[str] = field(default_factory=list)
-
-
-def num(x: float | None, digits: int = 3) -> str:
-    if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
-        return "n/a"
-    return f"{x:.{digits}f}"
-
-
-def pval(p: float | None) -> str:
-    if p is None or math.isnan(p):
-        return "n/a"
-    if p < 0.001:
-        return "<0.001"
-    return f"{p:.3f}"
-
-
-def ival(i: tuple[float, float] | None, digits: int = 3) -> str:
-    return "n/a" if i is None else f"[{num(i[0], digits)}, {num(i[1], digits)}]"
-
-
-def cond_cell(c: ConditionResult) -> str:
-    e = c.estimate
-    if e.n == 0:
-        return "no data"
-    return f"{num(e.mean)} [{num(e.low)}, {num(e.high)}]"
-
-
-def excluded_cell(c: ConditionResult) -> str:
-    if not c.excluded:
-        return "0"
-    parts = []
-    if c.errored:
-        parts.append(f"{c.errored} err")
-    if c.unscored:
-        parts.append(f"{c.unscored} unsc")
-    return ", ".join(parts)
+from .results import Report, StudyResult
+from .table_doc import (
+    PUBLISHED_KIND,
+    VERDICT_KIND,
+    Column,
+    Row,
+    Section,
+    TableDoc,
+    cond_cell,
+    excluded_cell,
+    ival,
+    num,
+    pval,
+)
+from .trend_tables import length_sections, versions
 
 
 def _model_title(r: StudyResult) -> str:
@@ -162,14 +102,6 @@ def comparison(report: Report, published: list[Published] | None = None) -> Tabl
     return TableDoc("comparison", "Per-model comparison", sections)
 
 
-def comparison_frame(report: Report) -> pd.DataFrame:
-    return variants_frame(report)[
-        ["study", "model", "number", "variant", "factor", "level_a", "level_b", "mean_a", "mean_b",
-         "effect", "low", "high", "bound_low", "bound_high", "p_permutation", "p_holm", "p_fisher", "n_a", "n_b",
-         "excluded_a", "excluded_b"]
-    ]
-
-
 # --------------------------------------------------------------------------- 2. variants
 
 
@@ -210,66 +142,6 @@ def _method_name(r: StudyResult) -> str:
         if v.a.scored:
             return {"t": "t", "wilson": "Wilson", "jeffreys": "Jeffreys", "beta": "Beta-posterior"}.get(v.a.estimate.method, v.a.estimate.method)
     return ""
-
-
-def _cond_numbers(prefix: str, c: ConditionResult) -> dict[str, Any]:
-    e = c.estimate
-    return {
-        f"mean_{prefix}": e.mean if e.n else None,
-        f"low_{prefix}": e.low if e.n else None,
-        f"high_{prefix}": e.high if e.n else None,
-        f"n_{prefix}": c.scored,
-        f"samples_{prefix}": c.total,
-        f"errored_{prefix}": c.errored,
-        f"unscored_{prefix}": c.unscored,
-        f"excluded_{prefix}": c.excluded,
-    }
-
-
-def _variant_numbers(r: StudyResult, v: VariantResult) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "study": r.study.id, "model": r.model, "number": v.number, "variant": v.id, "factor": v.factor,
-        "level_a": v.a.levels.get(v.factor), "level_b": v.b.levels.get(v.factor),
-    }
-    row.update(_cond_numbers("a", v.a))
-    row.update(_cond_numbers("b", v.b))
-    row.update({
-        "effect": v.effect,
-        "low": v.interval[0] if v.interval else None,
-        "high": v.interval[1] if v.interval else None,
-        "low_unadjusted": v.interval_unadjusted[0] if v.interval_unadjusted else None,
-        "high_unadjusted": v.interval_unadjusted[1] if v.interval_unadjusted else None,
-        "alpha": r.alpha, "alpha_adjusted": r.alpha_adjusted, "margin": r.study.margin,
-        "p_permutation": v.p_permutation, "p_method": v.p_method, "p_fisher": v.p_fisher, "p_holm": v.p_holm,
-        "shows_effect": v.shows_effect, "bootstrap_replicates": v.bootstrap_replicates,
-        "bound_low": v.bound[0] if v.bound else None, "bound_high": v.bound[1] if v.bound else None,
-        "p_exclusion": v.exclusion_p, "p_exclusion_holm": v.exclusion_p_holm,
-    })
-    for h in r.hypotheses:
-        row[f"verdict_{h.id}"] = h.per_variant.get(v.id)
-    return row
-
-
-def variants_frame(report: Report) -> pd.DataFrame:
-    return pd.DataFrame([_variant_numbers(r, v) for r in report.results for v in r.variants])
-
-
-def conditions_frame(report: Report) -> pd.DataFrame:
-    rows = []
-    for r in report.results:
-        for v in r.variants:
-            for c in (v.a, v.b):
-                e = c.estimate
-                row = {
-                    "study": r.study.id, "model": r.model, "variant": v.id, "number": v.number, "role": c.role,
-                    "condition": c.id, "samples": c.total, "scored": c.scored, "errored": c.errored,
-                    "unscored": c.unscored, "mean": e.mean if e.n else None, "low": e.low if e.n else None,
-                    "high": e.high if e.n else None, "interval_method": e.method, "successes": e.successes,
-                    "trials": e.trials,
-                }
-                row.update({f"factor_{k}": lvl for k, lvl in c.levels.items()})
-                rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def samples(report: Report) -> TableDoc:
@@ -322,18 +194,6 @@ def hypotheses(report: Report) -> TableDoc:
     return TableDoc("hypotheses", "Hypothesis verdicts", sections)
 
 
-def hypotheses_frame(report: Report) -> pd.DataFrame:
-    rows = []
-    for r in report.results:
-        for h in r.hypotheses:
-            rows.append({
-                "study": r.study.id, "model": r.model, "hypothesis": h.id, "kind": h.kind, "status": h.status,
-                "contradicted_by": ";".join(h.contradicting), "supported_by": ";".join(h.supporting),
-                "tested": h.tested, "conclusion": r.conclusion,
-            })
-    return pd.DataFrame(rows)
-
-
 # --------------------------------------------------------------------------- 4. regression
 
 
@@ -364,21 +224,6 @@ def regression(report: Report) -> TableDoc:
             notes.extend(reg.notes)
         sections.append(Section(f"{_model_title(r)}: regression", columns, rows, notes, r.study.id))
     return TableDoc("regression", "Study-wide regression", sections)
-
-
-def regression_frame(report: Report) -> pd.DataFrame:
-    rows = []
-    for r in report.results:
-        reg = r.regression
-        if reg is None:
-            continue
-        for t in reg.terms:
-            rows.append({
-                "study": r.study.id, "model": r.model, "term": t.name, "estimable": t.estimable, "coef": t.coef,
-                "se": t.se, "stat": t.stat, "p": t.p, "low": t.low, "high": t.high, "regression": reg.model,
-                "fit": reg.fit, "se_type": reg.se, "n": reg.n, "clusters": reg.clusters,
-            })
-    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- 5. coherence
@@ -412,61 +257,11 @@ def coherence(report: Report) -> TableDoc:
         if r.coherence is not None:
             rows.append(Row(["", "all conditions", "", "", num(r.coherence.incoherence), str(r.coherence.items), r.coherence.reading]))
         sections.append(Section(f"{_model_title(r)}: coherence", columns, rows, [], r.study.id))
-        from .trend_tables import length_sections
-
         sections += length_sections(r)
     return TableDoc("coherence", "Coherence (bias and variance)", sections, legend)
 
 
-def _coherence_row(r: StudyResult, scope: str, variant: str | None, role: str | None, c: Any,
-                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "study": r.study.id, "model": r.model, "scope": scope, "variant": variant, "role": role,
-        "incoherence": None if c is None else c.incoherence, "bias2": None if c is None else c.bias2,
-        "variance": None if c is None else c.variance, "items": 0 if c is None else c.items,
-        "samples": 0 if c is None else c.samples, **(extra or {}),
-    }
-
-
-def coherence_frame(report: Report) -> pd.DataFrame:
-    rows = []
-    for r in report.results:
-        if r.study.outcome.type == "mean":
-            continue
-        for v in r.variants:
-            rows.append(_coherence_row(r, "condition", v.id, "a", v.a.coherence))
-            rows.append(_coherence_row(r, "condition", v.id, "b", v.b.coherence))
-            rows.append(_coherence_row(r, "variant", v.id, None, v.coherence))
-        rows.append(_coherence_row(r, "study", None, None, r.coherence))
-        for b in r.coherence_by_actions:
-            rows.append(_coherence_row(r, "actions", None, None, b.coherence,
-                                       {"actions_low": b.low, "actions_high": b.high, "mean_actions": b.mean_actions}))
-        from .trend_tables import length_frame_rows
-
-        rows += length_frame_rows(r)
-    return pd.DataFrame(rows)
-
-
 def all_tables(report: Report, published: list[Published] | None = None) -> list[TableDoc]:
-    from .trend_tables import versions
-
     docs = [samples(report), comparison(report, published), variants(report), hypotheses(report), regression(report),
             coherence(report)]
     return docs + ([versions(report)] if report.trends else [])
-
-
-def _versions_frame(report: Report) -> pd.DataFrame:
-    from .trend_tables import versions_frame
-
-    return versions_frame(report)
-
-
-FRAMES = {
-    "comparison": comparison_frame,
-    "variants": variants_frame,
-    "hypotheses": hypotheses_frame,
-    "regression": regression_frame,
-    "coherence": coherence_frame,
-    "samples": conditions_frame,
-    "versions": _versions_frame,
-}

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from .results import Report, StudyResult
-from .tables import Column, Row, Section, TableDoc, ival, num, pval
+from .table_doc import Column, Row, Section, TableDoc, ival, num, pval
 from .trends import LengthTrend, Slope
 
 
