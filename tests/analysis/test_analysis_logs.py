@@ -18,7 +18,7 @@ from inspect_ai.log import (
 from inspect_ai.scorer import Score
 
 from beyond_episode.ablations.study import load_study
-from beyond_episode.analysis import analyze, read_logs
+from beyond_episode.analysis import analyze, log_files, read_logs
 from beyond_episode.analysis import read as read_mod
 
 STUDY = "sandbagging_b6"
@@ -90,7 +90,7 @@ def test_tidy_frame_from_logs(log_dir: Path):
 
 def test_fast_path_equals_inspect_api(log_dir: Path, monkeypatch: pytest.MonkeyPatch):
     fast = read_logs([log_dir])
-    monkeypatch.setattr(read_mod, "_fast_summaries", lambda path: None)
+    monkeypatch.setattr(log_files, "fast_summaries", lambda path: None)
     slow = read_logs([log_dir])
     cols = ["study", "variant", "role", "model", "item", "epoch", "outcome", "actions", "status", "sample_id"]
     left = fast[cols].astype(str).sort_values(cols).reset_index(drop=True)

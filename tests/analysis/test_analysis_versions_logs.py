@@ -13,7 +13,7 @@ from inspect_ai.log import EvalConfig, EvalDataset, EvalLog, EvalSample, EvalSpe
 from inspect_ai.scorer import Score
 
 from beyond_episode.ablations.study import load_study
-from beyond_episode.analysis import analyze, read_logs, read_tidy
+from beyond_episode.analysis import analyze, log_files, read_logs, read_tidy
 from beyond_episode.analysis import read as read_mod
 
 STUDY = "sandbagging_b6"
@@ -62,7 +62,7 @@ def test_exclusion_awareness_and_labels_from_scores(tmp_path: Path, monkeypatch:
     ]
     _write(tmp_path / "one.eval", samples, "abc123", "2025-01-01T00:00:00+00:00")
     fast = read_logs([tmp_path])
-    monkeypatch.setattr(read_mod, "_fast_summaries", lambda path: None)
+    monkeypatch.setattr(log_files, "fast_summaries", lambda path: None)
     slow = read_logs([tmp_path])
     for tidy in (fast, slow):
         rows = tidy.set_index(tidy["sample_id"].astype(str))
@@ -98,7 +98,7 @@ def test_newest_task_version_is_used_never_pooled(tmp_path: Path, monkeypatch: p
            "hash-new", "2025-01-02T00:00:00+00:00")
     for fast in (True, False):
         if not fast:
-            monkeypatch.setattr(read_mod, "_fast_summaries", lambda path: None)
+            monkeypatch.setattr(log_files, "fast_summaries", lambda path: None)
         tidy = read_logs([tmp_path])
         base = tidy[tidy["variant"].astype(str) == "baseline"]
         assert len(base) == 12 and set(base["outcome"]) == {0.5}
