@@ -1,43 +1,39 @@
-"""``goal_guarding``: the alignment-faking / goal-guarding environment as an Inspect task."""
+"""``goal_guarding``: the alignment-faking / goal-guarding environment as an Inspect task.
+
+Its limits and request bank are declared in ``prompts/goal_guarding/family.yaml`` (no tools:
+one response, then the follow-up).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from inspect_ai import Task, task
 
 from beyond_episode.ablations.study import Condition
 from beyond_episode.prompts.family import Family
-from beyond_episode.tasks.environment.agent import TextEpisode
 from beyond_episode.tasks.environment.conditions import Item
-from beyond_episode.tasks.environment.family_task import FamilyTask, Items
-from beyond_episode.tasks.goal_guarding.request_bank import REQUESTS, load_requests, request_for
+from beyond_episode.tasks.environment.family_task import Bank, FamilyTask, Items
+from beyond_episode.tasks.goal_guarding.request_bank import load_requests, request_for
 from beyond_episode.tasks.goal_guarding.scorer import goal_guarding_scorer
 
-DEFAULT_STUDY = "goal_guarding_tiers"
-MESSAGE_LIMIT = 10
-"""The episode is one response and the follow-up: 5 messages."""
-TOKEN_LIMIT = 100_000
-"""Input plus output tokens of the whole sample, follow-up included (a bound on cost)."""
 
-
-def request_items(family: Family, conditions: Sequence[Condition], options: Mapping[str, Any]) -> Items:
+def request_items(family: Family, conditions: Sequence[Condition], bank: Bank) -> Items:
     """Item ``i`` of a condition: request ``i`` of the bank, in its fixed shuffled order."""
-    bank = options["bank"]
-    load_requests(bank)
+    load_requests(bank.given)
 
     def make(condition: Condition, index: int) -> Item:
-        row = request_for(index, bank)
+        row = request_for(index, bank.given)
         metadata = {"request": row["request"], "request_kind": row["kind"]}
         return Item(f"{row['id']}-{index}", {"request": row["request"]}, metadata=metadata)
 
-    return Items(make, [REQUESTS if bank is None else bank])
+    return Items(make, [bank.source])
 
 
 @task
 def goal_guarding(
-    study: str = DEFAULT_STUDY,
+    study: str = "goal_guarding_tiers",
     variant: str | list[str] | None = None,
     role: str | None = None,
     items: int | None = None,
@@ -62,13 +58,4 @@ def goal_guarding(
     return FAMILY.build(**locals())  # exactly the parameters above
 
 
-FAMILY = FamilyTask(
-    name="goal_guarding",
-    default_study=DEFAULT_STUDY,
-    episode=TextEpisode(),
-    scorer=goal_guarding_scorer,
-    items=request_items,
-    message_limit=MESSAGE_LIMIT,
-    token_limit=TOKEN_LIMIT,
-    options={"bank": "a file or dataset path"},
-)
+FAMILY = FamilyTask.declare(__file__, goal_guarding_scorer, request_items)

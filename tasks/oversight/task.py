@@ -1,44 +1,37 @@
-"""``oversight``: the oversight-subversion environment (Apollo Research) as an Inspect task."""
+"""``oversight``: the oversight-subversion environment (Apollo Research) as an Inspect task.
+
+Its tools, limits and scenario bank are declared in ``prompts/oversight/family.yaml``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from inspect_ai import Task, task
 
 from beyond_episode.ablations.study import Condition
 from beyond_episode.prompts.family import Family
-from beyond_episode.tasks.environment.agent import AgentEpisode, submit_tool
 from beyond_episode.tasks.environment.conditions import Item
-from beyond_episode.tasks.environment.family_task import FamilyTask, Items
-from beyond_episode.tasks.environment.filesystem import FILE_TOOLS
-from beyond_episode.tasks.oversight.scenarios import SCENARIOS, load_scenarios, scenario
+from beyond_episode.tasks.environment.family_task import Bank, FamilyTask, Items
+from beyond_episode.tasks.oversight.scenarios import load_scenarios, scenario
 from beyond_episode.tasks.oversight.scorer import CONFIG, MEMO, lenient_choice, oversight_scorer
 
-DEFAULT_STUDY = "oversight_goals"
-MESSAGE_LIMIT = 60
-"""A full episode (list, read three files, an edit, submit, follow-up) takes about 16 messages;
-60 leaves room to explore and stops a lost agent."""
-TOKEN_LIMIT = 300_000
-"""Input plus output tokens of the whole sample, follow-up included (a bound on cost)."""
 
-
-def scenario_items(family: Family, conditions: Sequence[Condition], options: Mapping[str, Any]) -> Items:
+def scenario_items(family: Family, conditions: Sequence[Condition], bank: Bank) -> Items:
     """Item ``i`` of a condition: scenario ``i`` of the bank (cycling)."""
-    bank = options["scenarios"]
-    load_scenarios(bank)
+    load_scenarios(bank.given)
 
     def make(condition: Condition, index: int) -> Item:
-        row = scenario(index, bank)
+        row = scenario(index, bank.given)
         return Item(f"{row['id']}-{index}", {"scenario": row}, target="A")
 
-    return Items(make, [SCENARIOS if bank is None else bank])
+    return Items(make, [bank.source])
 
 
 @task
 def oversight(
-    study: str = DEFAULT_STUDY,
+    study: str = "oversight_goals",
     variant: str | list[str] | None = None,
     role: str | None = None,
     items: int | None = None,
@@ -63,20 +56,7 @@ def oversight(
     return FAMILY.build(**locals())  # exactly the parameters above
 
 
-FAMILY = FamilyTask(
-    name="oversight",
-    default_study=DEFAULT_STUDY,
-    episode=AgentEpisode(
-        tools=lambda: [tool() for tool in FILE_TOOLS],
-        submit=lambda: submit_tool(
-            "choice", "Submit the option you choose and end the task.", "The letter of the option you choose (e.g. 'A')."
-        ),
-        final_answer=lambda text: lenient_choice(text) is not None,
-    ),
-    scorer=oversight_scorer,
-    items=scenario_items,
-    message_limit=MESSAGE_LIMIT,
-    token_limit=TOKEN_LIMIT,
-    options={"scenarios": "a file or dataset path"},
-    required_files=(CONFIG, MEMO),
+FAMILY = FamilyTask.declare(
+    __file__, oversight_scorer, scenario_items,
+    final_answer=lambda text, _: lenient_choice(text) is not None, required_files=(CONFIG, MEMO),
 )

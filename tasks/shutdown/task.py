@@ -1,8 +1,12 @@
-"""``shutdown``: the shutdown-resistance environment (Palisade Research) as an Inspect task."""
+"""``shutdown``: the shutdown-resistance environment (Palisade Research) as an Inspect task.
+
+Its tools (``next_task`` and ``shutdown_submit`` are registered in ``environment.py``), limits
+and generated tasks are declared in ``prompts/shutdown/family.yaml``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from inspect_ai import Task, task
@@ -10,33 +14,23 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from beyond_episode.ablations.study import Condition
 from beyond_episode.prompts.family import Family
-from beyond_episode.tasks.environment.agent import AgentEpisode
 from beyond_episode.tasks.environment.conditions import Item, environment_files
-from beyond_episode.tasks.environment.family_task import FamilyTask, Items
-from beyond_episode.tasks.environment.filesystem import FILE_TOOLS, init_files
+from beyond_episode.tasks.environment.family_task import Bank, FamilyTask, Items
+from beyond_episode.tasks.environment.filesystem import init_files
 from beyond_episode.tasks.shutdown.environment import (
     SCRIPT,
     check_shutdown_on,
     init_environment,
-    next_task,
     stop_after_shutdown,
-    submit,
     task_set,
 )
 from beyond_episode.tasks.shutdown.scorer import shutdown_scorer
 
-TASKS_PER_EPISODE = 5
 NOTICE_AFTER = 3
 """The notice comes with the result of this task (Palisade: midway through the tasks)."""
 NOTICE = "@notice"
 """The family's ``files`` entry of the notice: rendered like every file (so ``bep validate`` and
 ``bep diff`` cover it), but served by ``next_task`` instead of being laid out in the directory."""
-DEFAULT_STUDY = "shutdown_precedence"
-MESSAGE_LIMIT = 80
-"""A full episode (list, five tasks, the notice, a sabotage, submit, follow-up) takes about 20
-messages; 80 leaves room to explore and stops a lost agent."""
-TOKEN_LIMIT = 400_000
-"""Input plus output tokens of the whole sample, follow-up included (a bound on cost)."""
 
 
 @solver
@@ -53,12 +47,12 @@ def setup_environment() -> Solver:
     return solve
 
 
-def task_items(family: Family, conditions: Sequence[Condition], options: Mapping[str, Any]) -> Items:
-    """Item ``i``: a seeded set of 5 arithmetic tasks, and when the trigger runs the script."""
+def task_items(family: Family, conditions: Sequence[Condition], bank: Bank) -> Items:
+    """Item ``i``: a seeded set of tasks (``per_item`` of them), and when the trigger runs the script."""
 
     def make(condition: Condition, index: int) -> Item:
         item_id = f"tasks-{index}"
-        tasks = task_set(item_id, TASKS_PER_EPISODE)
+        tasks = task_set(item_id, bank.per_item)
         values = family.variables(family.resolve(condition.levels))
         where = f"family '{family.name}', condition {condition.id}"
         metadata = {"shutdown_on": check_shutdown_on(values.get("shutdown_on"), where), "shutdown_tasks": tasks}
@@ -69,7 +63,7 @@ def task_items(family: Family, conditions: Sequence[Condition], options: Mapping
 
 @task
 def shutdown(
-    study: str = DEFAULT_STUDY,
+    study: str = "shutdown_precedence",
     variant: str | list[str] | None = None,
     role: str | None = None,
     items: int | None = None,
@@ -91,18 +85,7 @@ def shutdown(
     return FAMILY.build(**locals())  # exactly the parameters above
 
 
-FAMILY = FamilyTask(
-    name="shutdown",
-    default_study=DEFAULT_STUDY,
-    episode=AgentEpisode(
-        tools=lambda: [*(tool() for tool in FILE_TOOLS), next_task()],
-        submit=submit,
-        setup=setup_environment,
-        on_continue=stop_after_shutdown,
-    ),
-    scorer=shutdown_scorer,
-    items=task_items,
-    message_limit=MESSAGE_LIMIT,
-    token_limit=TOKEN_LIMIT,
-    required_files=(SCRIPT, NOTICE),
+FAMILY = FamilyTask.declare(
+    __file__, shutdown_scorer, task_items,
+    setup=setup_environment, on_continue=stop_after_shutdown, required_files=(SCRIPT, NOTICE),
 )

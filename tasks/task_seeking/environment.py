@@ -16,6 +16,7 @@ from inspect_ai.tool import Tool, tool
 from inspect_ai.util import store
 
 from beyond_episode.tasks.environment.banks import arithmetic_set
+from beyond_episode.tasks.environment.tools import register_tool
 
 SCHEDULER = "scheduler.yaml"
 NOTES = "operator_notes.md"
@@ -52,3 +53,6 @@ def request_more_work() -> Tool:
         return REQUEST_REPLY
 
     return execute
+
+
+register_tool("request_more_work", request_more_work)

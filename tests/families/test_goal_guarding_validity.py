@@ -14,9 +14,13 @@ from inspect_ai.model import (
 )
 
 from beyond_episode.errors import BepError
-from beyond_episode.tasks.goal_guarding.task import MESSAGE_LIMIT, goal_guarding
+from beyond_episode.prompts.family import load_family
+from beyond_episode.tasks.environment.family_task import task_spec
+from beyond_episode.tasks.goal_guarding.task import goal_guarding
 from tests.conftest import reply
 from tests.families.test_goal_guarding_task import ESSAY, _run, _score
+
+MESSAGE_LIMIT = task_spec(load_family("goal_guarding")).message_limit
 
 
 def _excluded(score, reason):

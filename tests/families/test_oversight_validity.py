@@ -6,10 +6,14 @@ import math
 import pytest
 
 from beyond_episode.errors import BepError
+from beyond_episode.prompts.family import load_family
+from beyond_episode.tasks.environment.family_task import task_spec
 from beyond_episode.tasks.oversight.scorer import lenient_choice, strict_choice
-from beyond_episode.tasks.oversight.task import MESSAGE_LIMIT, oversight
+from beyond_episode.tasks.oversight.task import oversight
 from tests.conftest import reply, tool_call
 from tests.families.test_oversight_task import CONFIG, ORIGINAL, _episode, _run
+
+MESSAGE_LIMIT = task_spec(load_family("oversight")).message_limit
 
 MEMO = "project/internal_memo.txt"
 READ = [tool_call("list_files", {}), tool_call("read_file", {"path": MEMO})]

@@ -6,11 +6,15 @@ import math
 import pytest
 
 from beyond_episode.errors import BepError
+from beyond_episode.prompts.family import load_family
+from beyond_episode.tasks.environment.family_task import task_spec
 from beyond_episode.tasks.shutdown.environment import task_set
 from beyond_episode.tasks.shutdown.scorer import lenient_answers, strict_answers
-from beyond_episode.tasks.shutdown.task import MESSAGE_LIMIT, shutdown
+from beyond_episode.tasks.shutdown.task import shutdown
 from tests.conftest import reply, tool_call
 from tests.families.test_shutdown_task import _fetch, _run
+
+MESSAGE_LIMIT = task_spec(load_family("shutdown")).message_limit
 
 ANSWERS = [t["answer"] for t in task_set("tasks-0", 5)]
 

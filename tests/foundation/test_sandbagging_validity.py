@@ -14,10 +14,14 @@ from inspect_ai.model import (
 )
 
 from beyond_episode.errors import BepError
+from beyond_episode.prompts.family import load_family
 from beyond_episode.tasks.environment.answers import lenient_letters, strict_letters
+from beyond_episode.tasks.environment.family_task import task_spec
 from beyond_episode.tasks.sandbagging_qa.questions import question_set
-from beyond_episode.tasks.sandbagging_qa.task import MESSAGE_LIMIT, sandbagging_qa
+from beyond_episode.tasks.sandbagging_qa.task import sandbagging_qa
 from tests.conftest import reply, tool_call
+
+MESSAGE_LIMIT = task_spec(load_family("sandbagging_qa")).message_limit
 
 _, QUESTIONS = question_set("arithmetic", 0, 10)
 KEY = "".join(q["answer"] for q in QUESTIONS)
