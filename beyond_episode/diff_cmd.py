@@ -9,12 +9,12 @@ file's path; a path is always that file, with the family folder it names.
 from __future__ import annotations
 
 import argparse
-import difflib
 from dataclasses import dataclass
 
 from beyond_episode.ablations.study import load_study
 from beyond_episode.errors import BepError
 from beyond_episode.prompts.family import Family, Rendered, load_family
+from beyond_episode.prompts.rendered_diff import unified_diff
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -92,21 +92,6 @@ def resolve(args: argparse.Namespace) -> tuple[Side, Side]:
     else:
         second = _side(study_ref, variant_id, "b" if role == "a" else "a")
     return first, second
-
-
-def unified_diff(first: Rendered, second: Rendered, name_a: str, name_b: str) -> str:
-    """A unified diff of every rendered section (system, user, files, follow-up)."""
-    chunks = []
-    sa, sb = first.sections(), second.sections()
-    for section in dict.fromkeys([*sa, *sb]):
-        lines = difflib.unified_diff(
-            sa.get(section, "").splitlines(keepends=True),
-            sb.get(section, "").splitlines(keepends=True),
-            fromfile=f"{name_a} [{section}]",
-            tofile=f"{name_b} [{section}]",
-        )
-        chunks.append("".join(lines))
-    return "".join(chunks)
 
 
 def run(args: argparse.Namespace) -> int:
