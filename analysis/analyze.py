@@ -31,8 +31,8 @@ from .read import normalise, notes_of, read_inputs
 from .regression import fit_study
 from .results import ConditionResult, Report, StudyResult, VariantResult
 from .studies import StudyCatalog, as_catalog
-from .trends import (
-    length_trend,
+from .trend_length import length_trend
+from .trend_versions import (
     read_version_order,
     version_order,
     version_trends,

@@ -11,7 +11,9 @@ from beyond_episode.ablations.study import Study
 from .coherence import ActionsBin, Coherence
 from .intervals import Estimate
 from .regression import RegressionResult
-from .trends import LengthTrend, Slope, VersionTrend
+from .trend_fit import Slope
+from .trend_length import LengthTrend
+from .trend_versions import VersionTrend
 from .verdicts import HypothesisVerdict
 
 SCHEMA_VERSION = "1.0"

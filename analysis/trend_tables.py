@@ -9,7 +9,8 @@ import pandas as pd
 
 from .results import Report, StudyResult
 from .table_doc import Column, Row, Section, TableDoc, ival, num, pval
-from .trends import LengthTrend, Slope
+from .trend_fit import Slope
+from .trend_length import LengthTrend
 
 
 def slope_cell(s: Slope | None, digits: int = 3) -> str:

@@ -1,7 +1,7 @@
 """Calibration of the trend tests across model versions (default: oversight_goals, 200 replications).
 
 Simulates three ordered versions of a binary study (every condition acting at 0.2) and runs the
-analyzer's trend tests (:func:`beyond_episode.analysis.trends.version_trends`, Bonferroni over
+analyzer's trend tests (:func:`beyond_episode.analysis.trend_versions.version_trends`, Bonferroni over
 the study's variants) on each replication:
 
 * ``rising``: one variant's ``a`` condition acts at 0.2, 0.5 and 0.8 in versions 1, 2 and 3 (its
@@ -28,7 +28,7 @@ from scipy.stats import beta
 
 from beyond_episode.ablations.study import load_study
 from beyond_episode.analysis.trend_sim import versions_table
-from beyond_episode.analysis.trends import version_trends
+from beyond_episode.analysis.trend_versions import version_trends
 
 RISING = (0.2, 0.5, 0.8)
 
