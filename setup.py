@@ -16,6 +16,7 @@ ROOTS = {
     "beyond_episode.tasks": "tasks",
     "beyond_episode.subjects": "subjects",
     "beyond_episode.analysis": "analysis",
+    "beyond_episode.methodology": "methodology",
 }
 SKIP = ["*__pycache__*", "*.ipynb_checkpoints*", "*.egg-info*"]
 

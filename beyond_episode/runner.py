@@ -291,19 +291,24 @@ def run_plan(plan: Plan, log_dir: Path, options: RunOptions | argparse.Namespace
     archive = log_dir.parent / f"{log_dir.name}-superseded"
     if len(parts) == 1:
         return run_units(parts[0], log_dir, eval_options, model_args, plan.limit, archive)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    from beyond_episode.pool import imap
 
     eval_options.setdefault("display", "plain")
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(len(parts), mp_context=context) as pool:
-        futures = [
-            pool.submit(
-                run_units, part, log_dir / f"part-{k}", eval_options, model_args, plan.limit, archive / f"part-{k}"
-            )
-            for k, part in enumerate(parts, start=1)
-        ]
-        return all(f.result() for f in futures)
+    # each part is an eval-set of its own folder: a part whose worker died is rerun and resumes there
+    part = partial(_run_part, log_dir=log_dir, archive=archive, options=eval_options, model_args=model_args,
+                   limit=plan.limit)
+    done = imap(part, list(enumerate(parts, start=1)), jobs=len(parts), what="parts of the run")
+    return all([complete for _, complete in done])
+
+
+def _run_part(
+    numbered: tuple[int, list[Unit]], log_dir: Path, archive: Path, options: dict[str, Any],
+    model_args: dict[str, Any], limit: int | None,
+) -> bool:
+    k, units = numbered
+    return run_units(units, log_dir / f"part-{k}", options, model_args, limit, archive / f"part-{k}")
 
 
 def _unit_key(unit: Unit) -> list[str]:
