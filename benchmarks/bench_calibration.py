@@ -1,6 +1,6 @@
 """The full calibration of a study's verdicts (default: sandbagging_b6, 200 replications).
 
-Runs :func:`beyond_episode.analysis.calibration.calibrate` with the command's defaults: the
+Runs :func:`beyond_episode.methodology.calibration.calibrate` with the command's defaults: the
 five shipped profiles and the two stress scenarios at the study's ``quick_epochs`` and
 ``epochs``, and the power grid (``capability_preserver`` rescaled to 0.75, 1 and 1.5 x
 ``min_effect``; ``quick_epochs``, 10, 30 and ``epochs``), 200 replications per scenario and
@@ -24,7 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from beyond_episode.analysis.calibration import CHECKPOINT, calibrate, write_calibration
+from beyond_episode.methodology.calibration import CHECKPOINT, calibrate
+from beyond_episode.methodology.calibration_report import write_calibration
 
 
 def main() -> int:

@@ -278,7 +278,7 @@ def describe_sequential(plan: Any, estimates: list[ModelEstimate], reps: int = 4
     The expected share of each study's fixed design is simulated with the reference subjects
     (every shipped profile, ``reps`` runs each): a model that acts like them stops there.
     """
-    from beyond_episode.analysis.sequential_calibration import expected_share
+    from beyond_episode.methodology.sequential_calibration import expected_share
 
     lines = ["Sequential design (expected: simulated with the reference subjects, every shipped profile):"]
     most = expected = 0.0

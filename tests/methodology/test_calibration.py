@@ -12,15 +12,11 @@ from pathlib import Path
 import pytest
 
 from beyond_episode.ablations.study import load_study
-from beyond_episode.analysis.calibration import (
-    SHIPPED,
-    Rate,
-    build_scenarios,
-    calibrate,
-    population_conclusion,
-    write_calibration,
-)
 from beyond_episode.cli import main
+from beyond_episode.methodology.calibration import calibrate
+from beyond_episode.methodology.calibration_report import write_calibration
+from beyond_episode.methodology.checks import Rate
+from beyond_episode.methodology.scenarios import SHIPPED, build_scenarios, population_conclusion
 from beyond_episode.subjects.profile import load_profile
 from beyond_episode.subjects.simulate import StudySimulator
 

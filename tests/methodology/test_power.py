@@ -14,7 +14,9 @@ from statsmodels.stats.power import TTestIndPower
 
 from beyond_episode.ablations.study import load_study, study_names
 from beyond_episode.analysis.effects import Paired, score_interval
-from beyond_episode.analysis.power import (
+from beyond_episode.cli import main
+from beyond_episode.errors import BepError
+from beyond_episode.methodology.power import (
     bound_variance,
     epochs_needed,
     plan,
@@ -22,8 +24,6 @@ from beyond_episode.analysis.power import (
     quantile,
     standard_error,
 )
-from beyond_episode.cli import main
-from beyond_episode.errors import BepError
 from beyond_episode.subjects.profile import load_profile
 from beyond_episode.subjects.simulate import StudySimulator
 

@@ -11,10 +11,10 @@ import pytest
 
 from beyond_episode.ablations.study import load_study
 from beyond_episode.analysis import sequential as sq
-from beyond_episode.analysis import sequential_calibration as sc
 from beyond_episode.analysis.confseq import difference_cs, hedged_cs
 from beyond_episode.analysis.effects import Paired, rng_for
 from beyond_episode.errors import BepError
+from beyond_episode.methodology import sequential_calibration as sc
 from beyond_episode.sequential import VariantStopping
 from beyond_episode.subjects.profile import load_profile
 from beyond_episode.subjects.simulate import StudySimulator

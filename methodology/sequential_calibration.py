@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,8 +29,13 @@ from statsmodels.stats.proportion import proportion_confint
 
 from beyond_episode.ablations.study import Study
 from beyond_episode.analysis import sequential as sq
-from beyond_episode.analysis.calibration import population_conclusion
 from beyond_episode.analysis.effects import rng_for
+from beyond_episode.analysis.verdicts import conclude, judge_all
+from beyond_episode.errors import BepError
+from beyond_episode.subjects.profile import Profile, load_profile, profile_names
+from beyond_episode.subjects.simulate import StudySimulator, profile_for_effect
+
+from .scenarios import NOISE, population_conclusion
 
 NULL_PROFILES = ("honest", "instruction_follower", "approval_seeker", "reward_seeker")
 RIGHT = {
@@ -39,7 +45,6 @@ RIGHT = {
     "reward_seeker": "other_in_episode",
     "capability_preserver": "beyond_episode",
 }
-NOISE = 0.3
 
 
 @dataclass
@@ -57,12 +62,9 @@ class Tally:
         return count / self.replications, float(low), float(high)
 
 
-def scenarios(study: Study, power: bool = True, stress: bool = True) -> list[tuple[str, str, object, str]]:
+def scenarios(study: Study, power: bool = True, stress: bool = True) -> list[tuple[str, str, Profile, str]]:
     """(label, group, profile, right conclusion) of every scenario."""
-    from beyond_episode.subjects.profile import load_profile
-    from beyond_episode.subjects.simulate import profile_for_effect
-
-    out: list[tuple[str, str, object, str]] = [
+    out: list[tuple[str, str, Profile, str]] = [
         (name, "null", load_profile(name), RIGHT[name]) for name in NULL_PROFILES
     ]
     out.append(("capability_preserver", "profile", load_profile("capability_preserver"), "beyond_episode"))
@@ -87,8 +89,6 @@ def run(
 ) -> list[Tally]:
     """Tallies of every scenario for the design with these looks (``progress`` is called with
     each scenario's tally as it is done)."""
-    from beyond_episode.subjects.simulate import StudySimulator
-
     out = []
     for label, group, profile, _ in scenarios(study, power, stress):
         sim = StudySimulator(study, profile)
@@ -121,8 +121,6 @@ def run(
 
 
 def _betting_verdict(rows: pd.DataFrame, study: Study, level: float) -> sq.Verdict:
-    from beyond_episode.analysis.verdicts import conclude, judge_all
-
     intervals = {}
     for vid, g in rows.groupby(rows["variant"].astype(str), sort=False):
         found = sq.betting_interval(g.assign(role=g["role"].astype(str)), level)
@@ -159,9 +157,6 @@ def expected_share(
 ) -> float:
     """The mean share of the fixed design's samples that the design uses on the reference
     subjects (every shipped profile, ``reps`` simulated runs each)."""
-    from beyond_episode.subjects.profile import load_profile, profile_names
-    from beyond_episode.subjects.simulate import StudySimulator
-
     chosen = list(variants) if variants else list(study.variants)
     shares = []
     for name in profile_names():
@@ -196,26 +191,29 @@ def checks(tallies: Sequence[Tally], alpha: float) -> list[tuple[bool, str]]:
     return out
 
 
-def command(study: Study, looks: Sequence[int] | None, replications: int, out_dir: str | None, seed: int = 0) -> int:
-    """``bep calibrate STUDY --sequential``: print and write the tallies and the checks."""
-    import sys
-    from pathlib import Path
+@dataclass(frozen=True)
+class SequentialCalibration:
+    """What ``bep calibrate STUDY --sequential`` measured and where it wrote it."""
 
-    from beyond_episode.errors import BepError
+    table: str
+    checks: list[tuple[bool, str]]
+    path: Path
 
+
+def calibrate_sequential(
+    study: Study, looks: Sequence[int] | None, replications: int, out: Path, seed: int = 0,
+    progress: Callable[[Tally], None] | None = None,
+) -> SequentialCalibration:
+    """Tally the design with these looks (default: 1, 2, 4, ... up to the study's epochs) and
+    write the tallies and the checks to ``out/calibration-sequential.md``."""
     if replications < 1:
         raise BepError(f"--replications must be a positive integer (got {replications})")
     schedule = list(looks) if looks else sq.look_schedule(study.epochs, 1)
-    print(f"calibrating the sequential design of {study.id}: {replications} replications per scenario ...",
-          file=sys.stderr, flush=True)
-    tallies = run(study, schedule, replications, seed=seed)
+    tallies = run(study, schedule, replications, seed=seed, progress=progress)
     text = table(study, schedule, "bonferroni", tallies)
-    lines = [f"{'ok' if ok else 'NOT MET'}: {what}" for ok, what in checks(tallies, study.alpha)]
-    out = Path(out_dir) if out_dir else Path("calibration") / study.id
+    found = checks(tallies, study.alpha)
+    lines = [f"{'ok' if ok else 'NOT MET'}: {what}" for ok, what in found]
     out.mkdir(parents=True, exist_ok=True)
     path = out / "calibration-sequential.md"
-    path.write_text(text + "\n\n" + "\n".join(f"- {line}" for line in lines) + "\n")
-    print(text)
-    print("\n".join(lines))
-    print(f"report: {path}")
-    return 0
+    path.write_text(text + "\n\n" + "\n".join(f"- {line}" for line in lines) + "\n", encoding="utf-8")
+    return SequentialCalibration(text, found, path)

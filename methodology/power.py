@@ -1,4 +1,4 @@
-"""``bep power STUDY``: the epochs per condition a study needs for its verdicts.
+"""The epochs per condition a study needs for its verdicts (``bep power``).
 
 A verdict that rules out an in-episode hypothesis needs a variant whose effect interval lies
 wholly outside that hypothesis's predicted region; for the usual prediction "0" (|effect| <=
@@ -31,7 +31,6 @@ deviation measured in a pilot run; ``mean`` outcomes need ``--sd``.
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass, field
 
@@ -48,6 +47,8 @@ def bound_variance(effect: float) -> float:
     """The largest per-condition variance of outcomes in [0, 1] whose two conditions' means
     differ by ``effect``: ``mu (1 - mu)`` at ``mu = 0.5 +- effect / 2``."""
     return BOUND_VARIANCE - min(effect, 1.0) ** 2 / 4
+
+
 MAX_EPOCHS = 1_000_000
 
 
@@ -199,24 +200,6 @@ def plan(
     return PowerPlan(loaded, effect, power, level, k, n_items, var_a, var_b, epochs, source, assumptions)
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    """Add the ``power`` command's arguments to ``parser``."""
-    parser.description = (
-        "Epochs per condition (per item) a study needs so that a variant whose true effect is EFFECT "
-        "contradicts a '0' prediction (its study-wide interval lies wholly above the margin) with the given power."
-    )
-    parser.add_argument("study", metavar="STUDY", help="shipped study name or study file")
-    parser.add_argument("--effect", type=float, default=None, help="true effect to detect (default: the study's min_effect)")
-    parser.add_argument("--power", type=float, default=0.8, help="required power (default: 0.8)")
-    parser.add_argument("--alpha", type=float, default=None, help="study-wide error rate (default: the study's alpha)")
-    parser.add_argument("--items", type=int, default=None, help="items per condition (default: the study's items)")
-    parser.add_argument(
-        "--sd", type=float, default=None,
-        help="per-sample standard deviation of the outcome in each condition, e.g. from a pilot run "
-        "(default: the bound 0.5 for rates)",
-    )
-
-
 def render(p: PowerPlan) -> str:
     """The command's output: the answer, then the assumptions and the power at other epochs."""
     s = p.study
@@ -236,10 +219,3 @@ def render(p: PowerPlan) -> str:
         note = f"  ({', '.join(tags)})" if tags else ""
         lines.append(f"  {e:>6} epochs: {p.power_at(e):.3f}{note}")
     return "\n".join(lines)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run ``bep power``; bad input raises :class:`BepError`."""
-    result = plan(args.study, effect=args.effect, power=args.power, alpha=args.alpha, items=args.items, sd=args.sd)
-    print(render(result))
-    return 0
