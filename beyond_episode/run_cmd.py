@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from beyond_episode.errors import BepError
-from beyond_episode.run_options import RunOptions, key_values, parse_looks, parse_price
+from beyond_episode.run_options import (
+    RunOptions,
+    key_values,
+    parse_looks,
+    parse_price,
+    task_arg_options,
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +48,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     dry.add_argument("--pilot", action="append", type=Path, default=[], metavar="LOG",
                      help="estimate tokens from the usage measured in these logs (file or directory)")
     dry.add_argument("--price", metavar="IN,OUT", help="USD per million input and output tokens")
+    parser.add_argument(
+        "-T", dest="task_args", action="append", default=[], metavar="KEY=VALUE",
+        help="task argument (items, variant, message_limit, token_limit), read strictly: 010 is an error, not 8",
+    )
     inspect = parser.add_argument_group("passed to Inspect")
     inspect.add_argument("--max-connections", type=int)
     inspect.add_argument("--max-samples", type=int)
@@ -99,8 +109,14 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
     variants = [v.strip() for v in args.variants.split(",") if v.strip()] if args.variants else []
     roles = key_values(getattr(args, "model_role", []), "--model-role")
 
+    from_t = task_arg_options(getattr(args, "task_args", None) or [])
+    for name, flag in (("items", "--items"), ("variants", "--variants"), ("message_limit", "--message-limit"), ("token_limit", "--token-limit")):
+        given = variants if name == "variants" else getattr(args, name, None)
+        if name in from_t and given:
+            raise BepError(f"{flag} and -T {name.rstrip('s') if name == 'variants' else name} set the same thing; give one")
+
     def get(name: str) -> Any:
-        return getattr(args, name, None)
+        return from_t[name] if name in from_t else getattr(args, name, None)
 
     return RunOptions(
         studies=tuple(args.studies),
@@ -108,7 +124,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         epochs=get("epochs"),
         full=bool(get("full")),
         items=get("items"),
-        variants=tuple(variants),
+        variants=from_t.get("variants", tuple(variants)),
         limit=get("limit"),
         log_dir=get("log_dir"),
         out=get("out"),

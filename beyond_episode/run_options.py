@@ -206,6 +206,35 @@ def key_values(pairs: Sequence[str], flag: str) -> dict[str, Any]:
     return out
 
 
+TASK_ARG_OPTIONS = {"items": "items", "variant": "variants", "message_limit": "message_limit", "token_limit": "token_limit"}
+"""The task arguments ``bep run -T`` takes, and the run option each one sets."""
+
+
+def task_arg_options(pairs: Sequence[str]) -> dict[str, Any]:
+    """``-T KEY=VALUE`` task arguments as run options, read strictly: a value YAML 1.1 would
+    coerce (``010`` as 8, ``1:30``, ``0x10``, ``yes``) is a one-line error, as is a task
+    argument ``bep run`` does not set this way."""
+    from beyond_episode.tasks.environment.task_args import parse_pairs
+
+    out: dict[str, Any] = {}
+    for key, value in parse_pairs(pairs).items():
+        if key not in TASK_ARG_OPTIONS:
+            raise BepError(
+                f"-T {key}: bep run sets only the task arguments {', '.join(TASK_ARG_OPTIONS)} "
+                "(inspect eval takes the others)"
+            )
+        if key == "variant":
+            values = value if isinstance(value, list) else [value]
+            if not all(isinstance(v, str) for v in values):
+                raise BepError(f"-T variant: must name variant ids, got {value!r}")
+            out["variants"] = tuple(s.strip() for v in values for s in v.split(",") if s.strip())
+        elif isinstance(value, bool) or not isinstance(value, int):
+            raise BepError(f"-T {key}: must be a positive integer, got {value!r}")
+        else:
+            out[TASK_ARG_OPTIONS[key]] = value
+    return out
+
+
 def parse_price(text: str | None) -> tuple[float, float] | None:
     """``--price IN,OUT`` (USD per million input and output tokens)."""
     if text is None:
