@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import multiprocessing as mp
 import resource
 import shutil
 import subprocess
@@ -110,8 +109,9 @@ def generate(folder: Path, total: int, workers: int) -> int:
         for i, vid in enumerate(variants)
     ]
     start = time.perf_counter()
-    with mp.get_context("spawn").Pool(workers) as pool:
-        written = sum(pool.map(_write_log, jobs))
+    from beyond_episode.pool import imap
+
+    written = sum(n for _, n in imap(_write_log, jobs, jobs=workers, what="logs"))
     print(f"generated {written} samples in {len(jobs)} logs in {time.perf_counter() - start:.0f} s")
     marker.write_text(str(total))
     return len(jobs)

@@ -5,9 +5,10 @@ report's figures, on joblib.
 and yields ``(item, result)`` as each one finishes. Locally the backend is joblib's default,
 loky (fresh worker processes, reused from one call to the next); a caller that set another
 backend with ``joblib.parallel_config`` (Dask's, Ray's) gets that one, since no backend is named
-here. A worker that dies (loky's ``TerminatedWorkerError``: killed by the system under memory
-pressure, say) has its unfinished items rerun once in new workers; a second death is a
-:class:`BepError`.
+here. A backend that cannot stream results (joblib's ``multiprocessing``, for one) hands them
+all over at the end, so a checkpoint then fills only when the pool is done. A worker that dies
+(loky's ``TerminatedWorkerError``: killed by the system under memory pressure, say) has its
+unfinished items rerun once in new workers; a second death is a :class:`BepError`.
 
 :class:`Checkpoint` keeps finished results (JSON objects, one a line) keyed by a stable key;
 :func:`imap_resumable` skips the items whose key is already there, so an interrupted run
@@ -69,10 +70,13 @@ def imap(
             yield item, fn(item)
         return
     pending = dict(enumerate(items))
+    # a backend without generators (the multiprocessing one, Ray's) returns every result at the end
+    backend, _ = get_active_backend()
+    return_as = "generator_unordered" if backend.supports_return_generator else "list"
     for attempt in range(RERUNS + 1):
         tasks = [delayed(_call)(fn, i, item) for i, item in pending.items()]
         try:
-            for index, result in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks):
+            for index, result in Parallel(n_jobs=n_jobs, return_as=return_as)(tasks):
                 yield pending.pop(index), result
             return
         except TerminatedWorkerError:

@@ -60,6 +60,13 @@ def test_the_callers_backend_is_used() -> None:
     assert pids == {os.getpid()}
 
 
+def test_a_backend_without_generators_gives_every_result() -> None:
+    """joblib's multiprocessing backend (like Ray's) returns a list, not a generator."""
+    with joblib.parallel_config(backend="multiprocessing"):
+        got = dict(imap(square, list(range(6)), jobs=2))
+    assert got == {x: x * x for x in range(6)}
+
+
 def _key(record: dict[str, Any]) -> int:
     return int(record["x"])
 
