@@ -4,7 +4,14 @@
   from the first look, the last one the maximum).
 * **Stopping rule.** At look ``j`` a variant whose every prediction (every hypothesis that
   predicts ``+``, ``0`` or ``-`` for it) has the verdict ``supports`` or ``contradicts`` stops:
-  its conditions get no further epochs. The others go on to the next look.
+  its conditions get no further epochs (*settled*).
+* **Futility.** A variant also stops when none of its open predictions can be settled by the
+  last look (:func:`reachable`): its samples so far, repeated up to the maximum epochs, give the
+  interval the last look would have if the outcomes went on as they are; the variant stops
+  when no effect within half that projected interval's widths of the estimate, carrying those
+  widths, would settle any open prediction, nor show an effect (an interval without 0) where
+  the current one does not. The others go on to the next look. Which looks stop what cannot change the error
+  control below, only the samples used and the power.
 * **Error control: Bonferroni over the looks.** Every interval a look computes is at level
   ``1 - alpha / (k L)``: ``k`` variants times ``L`` looks, so all ``k L`` intervals cover their true
   effects together with probability at least ``1 - alpha``, whatever the looks decide. A
@@ -87,6 +94,63 @@ def variant_interval(
     return score_interval(pair, (level,), int(scale or 1), exact_constant=False)[0]
 
 
+def projected(pair: Paired, factor: int) -> Paired:
+    """The variant's samples repeated ``factor`` times: the data of a later look whose
+    outcomes go on as they are."""
+    if factor <= 1:
+        return pair
+    return Paired(
+        np.tile(pair.a, factor), np.tile(pair.a_item, factor),
+        np.tile(pair.b, factor), np.tile(pair.b_item, factor), pair.items,
+    )
+
+
+FUTILITY_HEDGE = 0.5
+"""How far from the current estimate the futility check looks for an effect that would settle a
+prediction, as a share of the projected interval's widths."""
+
+
+def reachable(
+    sign: str, estimate: float, projection: tuple[float, float], margin: float, hedge: float = FUTILITY_HEDGE
+) -> bool:
+    """Whether a prediction can still be settled: some effect ``c`` within ``hedge`` times the
+    projected interval's widths of the estimate, with those widths around it
+    (``c - (estimate - low)``, ``c + (high - estimate)``), gives ``supports`` or ``contradicts``."""
+    if not (math.isfinite(projection[0]) and math.isfinite(projection[1])):
+        return True
+    below, above = max(estimate - projection[0], 0.0), max(projection[1] - estimate, 0.0)
+    low, high = estimate - hedge * below, estimate + hedge * above
+    centres = {low, high, min(max(-margin + below, low), high), min(max(margin - above, low), high)}
+    return any(
+        variant_verdict(sign, (c - below, c + above), margin) in (SUPPORTS, CONTRADICTS) for c in centres
+    )
+
+
+def decide(
+    study: Study, variant: str, pair: Paired, level: float, epoch: int, maximum: int, seed: object = 0
+) -> tuple[bool, bool, str]:
+    """At a look of ``epoch`` epochs out of ``maximum``: whether the variant stops, whether it is
+    settled, and why in words (:func:`settled`, then futility by :func:`reachable`)."""
+    interval = variant_interval(pair, study, level, seed=seed)
+    done, why = settled(study, variant, interval)
+    if done or epoch >= maximum:
+        return done, done, why
+    open_ = {
+        h: sign for h, sign in predictions(study, variant).items()
+        if variant_verdict(sign, interval, study.margin) not in (SUPPORTS, CONTRADICTS)
+    }
+    factor = max(1, round(maximum / epoch))
+    projection = variant_interval(projected(pair, factor), study, level, seed=seed)
+    if any(reachable(sign, pair.effect, projection, study.margin) for sign in open_.values()):
+        return False, False, why
+    if interval[0] <= 0 <= interval[1] and reachable("0", pair.effect, projection, 0.0):
+        return False, False, why + "; an effect may still show"
+    return True, False, (
+        f"{why}; none of them can be settled by {maximum} epochs "
+        f"(projected interval [{projection[0]:+.3f}, {projection[1]:+.3f}])"
+    )
+
+
 def predictions(study: Study, variant: str) -> dict[str, str]:
     """Hypothesis -> predicted sign for a variant, for the hypotheses that predict it."""
     out = {}
@@ -120,8 +184,15 @@ class Stop:
     look: int
     """1-based index of that look."""
     settled: bool
-    """False when the variant reached its last look (or the run ended) with a verdict still open."""
+    """False when the variant stopped or reached its last look with a verdict still open."""
     reason: str
+    futile: bool = False
+    """True when it stopped before its last look because no open verdict could be settled by it."""
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the variant gets no further epochs (settled, or futile)."""
+        return self.settled or self.futile
 
 
 def _pair(rows: pd.DataFrame) -> Paired | None:
@@ -167,8 +238,8 @@ def replay(
 
     A look counts for a variant when its rows reach the look's epochs in every condition and
     item (``cells``: variant -> conditions x items expected, default what the rows show at
-    epoch 1); the variant stops at the first counted look where :func:`settled`, otherwise at
-    the last counted look. ``alpha`` is the study-wide rate; every look uses
+    epoch 1); the variant stops at the first counted look where :func:`decide` stops it,
+    otherwise at the last counted look. ``alpha`` is the study-wide rate; every look uses
     :func:`look_level`.
     """
     frame = frame.assign(variant=frame["variant"].astype(str), role=frame["role"].astype(str))
@@ -192,15 +263,15 @@ def replay(
                 found = betting_interval(_scored(upto), level)
                 if found is None:
                     break
-                interval = found
+                done, why = settled(study, vid, found)
+                last = Stop(vid, epoch, j, done, why)
             else:
                 pair = _pair(_scored(upto))
                 if pair is None:
                     break
-                interval = variant_interval(pair, study, level, seed=(study.id, vid, epoch))
-            done, why = settled(study, vid, interval)
-            last = Stop(vid, epoch, j, done, why)
-            if done:
+                stop, done, why = decide(study, vid, pair, level, epoch, looks[-1], seed=(study.id, vid, epoch))
+                last = Stop(vid, epoch, j, done, why, futile=stop and not done)
+            if last.stopped:
                 break
         if last is not None:
             stops[vid] = last
@@ -222,11 +293,17 @@ def describe_stops(stops: Mapping[str, Stop], looks: Sequence[int], order: Seque
         if not here:
             continue
         settled_ = [s for s in here if s.settled]
-        open_ = [s for s in here if not s.settled]
+        futile = [s for s in here if s.futile]
+        open_ = [s for s in here if not s.stopped]
         if settled_:
             lines.append(
                 f"look {j} ({epoch} epochs): {len(settled_)} variant(s) settled and stopped: "
                 + "; ".join(f"{s.variant} ({s.reason})" for s in settled_)
+            )
+        if futile:
+            lines.append(
+                f"look {j} ({epoch} epochs): {len(futile)} variant(s) stopped, no open verdict reachable "
+                f"by {looks[-1]} epochs: " + "; ".join(f"{s.variant} ({s.reason})" for s in futile)
             )
         if open_:
             lines.append(
@@ -308,6 +385,7 @@ def analyze_run(
     frame = read_inputs(list(paths), catalog)
     results = []
     all_stops: dict[tuple[str, str], dict[str, Stop]] = {}
+    samples: dict[str, dict[str, int]] = {}
     for study_id in sorted(frame["study"].astype(str).unique()):
         study = catalog.get(study_id)
         schedule = list(looks.get(study_id) or [int(frame["epoch"].max())])
@@ -333,6 +411,7 @@ def analyze_run(
             )
             result.notes.extend(describe_stops(stops, schedule, list(study.variants)))
             all_stops[(study_id, model)] = stops
+            samples[f"{study_id} {model}"] = {"run": ran, "used": kept, "fixed": fixed}
             results.append(result)
     from beyond_episode.analysis.analyze import DEFAULT_BOOT, DEFAULT_PERM
 
@@ -340,6 +419,7 @@ def analyze_run(
         "alpha": alpha, "alpha_source": "command line" if alpha is not None else "study", "interval": "wilson",
         "bootstrap": DEFAULT_BOOT, "permutations": DEFAULT_PERM, "seed": 0, "samples": int(len(frame)),
         "sequential": {k: list(v) for k, v in looks.items()},
+        "sequential_samples": samples,
     }
     return Report(results, settings, notes_of(frame)), all_stops
 

@@ -35,8 +35,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alpha", type=float, help="study-wide error rate for the report, in (0, 0.5]")
     seq = parser.add_argument_group("sequential design")
     seq.add_argument("--sequential", action="store_true",
-                     help="run in looks and stop each variant once its verdicts are settled (the default with --full)")
-    seq.add_argument("--fixed", action="store_true", help="with --full: run every declared epoch of every variant")
+                     help="run in looks and stop each variant once its verdicts are settled (the default unless --epochs is given)")
+    seq.add_argument("--fixed", action="store_true", help="run every epoch of every variant (quick or --full)")
     seq.add_argument("--looks", metavar="E1,E2,...",
                      help="epochs of the looks (default: 1, 2, 4, ... up to the run's epochs)")
     parser.add_argument(

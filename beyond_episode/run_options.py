@@ -46,7 +46,7 @@ class RunOptions:
     looks: tuple[int, ...] = ()
     """Epochs of the looks; empty: doubling from 1 up to the run's epochs."""
     fixed: bool = False
-    """With ``full``: run every declared epoch instead of the sequential design."""
+    """Run every epoch of every variant (the studies' own epochs are sequential by default)."""
     # passed to Inspect
     max_connections: int | None = None
     max_samples: int | None = None
@@ -87,10 +87,10 @@ class RunOptions:
             non_negative(name, getattr(self, name))
         if self.fixed and self.sequential:
             raise BepError("--fixed and --sequential exclude each other")
-        if self.fixed and not self.full:
-            raise BepError("--fixed applies to --full (runs without --full are fixed unless --sequential)")
+        if self.fixed and self.epochs is not None:
+            raise BepError("--fixed applies to the studies' own epochs (a run with --epochs is fixed unless --sequential)")
         if self.looks and not self.is_sequential:
-            raise BepError("--looks needs --sequential (or --full)")
+            raise BepError("--looks needs --sequential (a run with --epochs is fixed unless --sequential)")
         for look in self.looks:
             positive("looks", look)
         if any(b <= a for a, b in zip(self.looks, self.looks[1:], strict=False)):
@@ -114,8 +114,9 @@ class RunOptions:
 
     @property
     def is_sequential(self) -> bool:
-        """Sequential when asked for, and by default with ``full`` (unless ``fixed``)."""
-        return self.sequential or (self.full and not self.fixed)
+        """Sequential when asked for, and by default on the studies' own epochs (``quick_epochs``,
+        or ``epochs`` with ``full``) unless ``fixed``; a run with ``--epochs N`` is fixed."""
+        return self.sequential or (self.epochs is None and not self.fixed)
 
     @property
     def model_names(self) -> list[str]:

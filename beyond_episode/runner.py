@@ -379,25 +379,24 @@ def write_study_report(
 
 
 def _sequential_summary(report: Any, stops: dict[tuple[str, str], dict[str, Any]], looks: dict[str, list[int]]) -> str:
-    """Samples used by the sequential design against the fixed design at the last look."""
-    used = fixed = 0
+    """Samples run and used by the sequential design against the fixed design at the last look."""
+    counts = report.settings.get("sequential_samples", {})
+    run = used = fixed = 0
     lines = []
     for r in report.results:
         stop = stops.get((r.study.id, r.model), {})
-        cells = {v.id: (v.a.total + v.b.total) for v in r.variants}
-        last = looks.get(r.study.id, [0])[-1]
-        per_epoch = {v: n / max(1, stop[v].epoch) if v in stop else 0 for v, n in cells.items()}
-        study_used = sum(cells[v] for v in stop)
-        study_fixed = int(round(sum(per_epoch.values()) * last))
-        used += study_used
-        fixed += study_fixed
+        n = counts.get(f"{r.study.id} {r.model}", {"run": 0, "used": 0, "fixed": 0})
+        run, used, fixed = run + n["run"], used + n["used"], fixed + n["fixed"]
         settled = sum(1 for s in stop.values() if s.settled)
+        futile = sum(1 for s in stop.values() if s.futile)
         lines.append(
-            f"  {r.study.id} {r.model}: {study_used} of {study_fixed} samples; {settled} of {len(stop)} variants settled"
+            f"  {r.study.id} {r.model}: {n['used']} of {n['fixed']} samples used ({n['run']} run); "
+            f"{len(stop)} variants: {settled} settled, {futile} stopped with no verdict reachable, "
+            f"{len(stop) - settled - futile} ran to the last look"
         )
-    share = f" ({used / fixed:.0%})" if fixed else ""
+    share = f" ({used / fixed:.0%} used, {run / fixed:.0%} run)" if fixed else ""
     return (
-        f"Sequential design: {used} samples used against {fixed} for the fixed design{share}.\n"
+        f"Sequential design: {used} samples used and {run} run, against {fixed} for the fixed design{share}.\n"
         + "\n".join(lines) + "\n"
     )
 

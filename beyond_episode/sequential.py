@@ -3,12 +3,14 @@
 One :class:`VariantStopping` is attached to each task of a sequential run
 (``task_with(task, early_stopping=...)``), so one eval-set holds the run and resumes as usual.
 Inspect schedules samples epoch by epoch and tells the manager of every finished sample
-(resumed samples too). Before it starts a sample of epoch ``e``, the manager looks at every look
-``e_j < e`` of that sample's variant whose samples have all finished, in order, and applies
-:func:`~beyond_episode.analysis.sequential.settled`: once a variant is settled at a look, its
-later epochs are skipped with the reason. A look whose samples are still running is not skipped
-over: the sample goes ahead (samples started before a look completes are kept in the log but
-not used by the report, which replays the same rule on the data).
+(resumed samples too). A look is decided as soon as its samples have all finished; a sample of
+a later epoch that Inspect admits before that waits for the decision (bounded, see
+:meth:`VariantStopping._await_look`), so no model call is spent past a look that stops its
+variant. The manager applies, look by look,
+:func:`~beyond_episode.analysis.sequential.decide`: once a variant is settled at a look (or no
+open verdict of it can be settled by the last look), its later epochs are skipped with the
+reason. A sample that went ahead after a bounded wait is kept in the log but not used by the
+report, which replays the same rule on the data.
 
 The log's early-stopping summary records the looks, the level, and every variant's stop.
 """
@@ -16,15 +18,17 @@ The log's early-stopping summary records the looks, the level, and every variant
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import numpy as np
 
 from beyond_episode.ablations.study import Study
 from beyond_episode.analysis.effects import Paired
-from beyond_episode.analysis.sequential import Stop, look_level, settled, variant_interval
+from beyond_episode.analysis.sequential import Stop, decide, look_level
 
 if TYPE_CHECKING:
     from inspect_ai.dataset import Sample
@@ -33,6 +37,8 @@ if TYPE_CHECKING:
     from inspect_ai.util import EarlyStop
 
 MANAGER = "bep-sequential"
+WAIT_FLOOR = 60.0
+"""Seconds a sample of a later epoch waits at least for a pending look before it goes ahead."""
 
 
 def outcome_of(scores: dict[str, SampleScore], outcome: str) -> float:
@@ -68,6 +74,10 @@ class VariantStopping:
         self.next_look: dict[str, int] = defaultdict(int)
         self.stops: dict[str, Stop] = {}
         self.skipped = 0
+        self.waited = 0
+        self.admitted: dict[tuple[str, int], float] = {}
+        self.longest = 0.0
+        self.looks_done: dict[tuple[str, int], anyio.Event] = {}
 
     async def start_task(self, task: EvalSpec, samples: list[Sample], epochs: int) -> str:
         for sample in samples:
@@ -84,15 +94,18 @@ class VariantStopping:
         if cell is None:
             return None
         variant = cell[0]
+        self.admitted[(str(id), epoch)] = time.monotonic()
         self._advance(variant, epoch)
+        await self._await_look(variant, epoch)
         stop = self.stops.get(variant)
-        if stop is None or not stop.settled or epoch <= stop.epoch:
+        if stop is None or not stop.stopped or epoch <= stop.epoch:
             return None
         self.skipped += 1
+        state = "settled" if stop.settled else "stopped unsettled"
         return EarlyStop(
             id=id,
             epoch=epoch,
-            reason=f"variant {variant} settled at look {stop.look} ({stop.epoch} epochs): {stop.reason}",
+            reason=f"variant {variant} {state} at look {stop.look} ({stop.epoch} epochs): {stop.reason}",
             metadata={"variant": variant, "look": stop.look, "look_epochs": stop.epoch},
         )
 
@@ -101,6 +114,34 @@ class VariantStopping:
         if cell is not None:
             variant, role, item = cell
             self.done[variant][(role, item, epoch)] = outcome_of(scores, self.study.outcome.name)
+            started = self.admitted.pop((str(id), epoch), None)
+            if started is not None:
+                self.longest = max(self.longest, time.monotonic() - started)
+            self._advance(variant, self.looks[-1] + 1)
+            self._release(variant)
+
+    async def _await_look(self, variant: str, epoch: int) -> None:
+        """Hold a sample of a later epoch until the variant's pending look is decided, so that no
+        sample runs past a look that stops its variant. The samples of that look were admitted
+        before this one (Inspect admits samples epoch by epoch), so they hold their own slots; a
+        look that is not decided within :data:`WAIT_FLOOR` seconds or three times the longest
+        sample so far (a sample that errored and waits for a retry) lets the sample go ahead."""
+        j = self.next_look[variant]
+        if variant in self.stops and self.stops[variant].stopped or j >= len(self.looks) or self.looks[j] >= epoch:
+            return
+        event = self.looks_done.setdefault((variant, j), anyio.Event())
+        self.waited += 1
+        with anyio.move_on_after(max(WAIT_FLOOR, 3 * self.longest)):
+            await event.wait()
+        self._advance(variant, epoch)
+
+    def _release(self, variant: str) -> None:
+        """Wake the samples waiting for a look of the variant that is now decided."""
+        stopped = variant in self.stops and self.stops[variant].stopped
+        for (v, j), event in list(self.looks_done.items()):
+            if v == variant and (stopped or j < self.next_look[variant]):
+                event.set()
+                del self.looks_done[(v, j)]
 
     async def complete_task(self) -> dict[str, Any]:
         for variant in list(self.cells):
@@ -111,15 +152,16 @@ class VariantStopping:
             "interval_level": 1 - self.level,
             "variants": len(self.chosen),
             "skipped_samples": self.skipped,
+            "held_samples": self.waited,
             "stops": {
-                v: {"look": s.look, "epochs": s.epoch, "settled": s.settled, "reason": s.reason}
+                v: {"look": s.look, "epochs": s.epoch, "settled": s.settled, "futile": s.futile, "reason": s.reason}
                 for v, s in self.stops.items()
             },
         }
 
     def _advance(self, variant: str, epoch: int) -> None:
         """Decide every look of the variant before ``epoch`` whose samples have all finished."""
-        while variant not in self.stops or not self.stops[variant].settled:
+        while variant not in self.stops or not self.stops[variant].stopped:
             j = self.next_look[variant]
             if j >= len(self.looks) or self.looks[j] >= epoch:
                 return
@@ -130,9 +172,10 @@ class VariantStopping:
             pair = self._pair(variant, look)
             if pair is None:
                 return
-            interval = variant_interval(pair, self.study, self.level, seed=(self.study.id, variant, look))
-            ok, why = settled(self.study, variant, interval)
-            self.stops[variant] = Stop(variant, look, j + 1, ok, why)
+            stop, ok, why = decide(
+                self.study, variant, pair, self.level, look, self.looks[-1], seed=(self.study.id, variant, look)
+            )
+            self.stops[variant] = Stop(variant, look, j + 1, ok, why, futile=stop and not ok)
             self.next_look[variant] = j + 1
 
     def _pair(self, variant: str, look: int) -> Paired | None:

@@ -54,6 +54,66 @@ def _simulated(study_name: str, profile: str, variants: list[str], epochs: int):
     return study, draw[draw["variant"].isin(variants)].reset_index(drop=True)
 
 
+def test_a_variant_that_cannot_settle_by_the_last_look_stops_there_and_then():
+    """Futility: 5 agreeing samples per condition cannot settle a verdict by 4 epochs (20
+    samples), so the variant stops at look 1; with 144 epochs to go it carries on. A variant
+    whose effect may still show goes on too."""
+    study = load_study("sandbagging_b6")
+    level = sq.look_level(study.alpha, 19, 3)
+    items = np.arange(5).astype(str)
+    zeros = Paired.build(np.zeros(5), items, np.zeros(5), items)
+    stop, done, why = sq.decide(study, "dont_sandbag", zeros, level, epoch=1, maximum=4)
+    assert stop and not done and "none of them can be settled by 4 epochs" in why
+    stop, done, _ = sq.decide(study, "dont_sandbag", zeros, sq.look_level(study.alpha, 19, 8), epoch=1, maximum=144)
+    assert not stop and not done
+    some = Paired.build(np.array([1.0, 1, 0, 0, 0]), items, np.zeros(5), items)  # 0.4: an effect may show
+    stop, _, why = sq.decide(study, "dont_sandbag", some, level, epoch=1, maximum=4)
+    assert not stop, why
+
+
+def test_later_epochs_wait_for_the_look_so_no_call_is_spent_past_it(monkeypatch):
+    """Inspect admits samples concurrently, epoch by epoch: a sample of epoch 2 admitted while
+    look 1 is still running waits for the look's decision, and is skipped once its variant
+    stops there. A look that never completes (a sample errored) lets the sample go ahead."""
+    import beyond_episode.sequential as seq_module
+
+    study = load_study("sandbagging_b6")
+    variants = ["dont_sandbag", "no_goal"]
+    manager = VariantStopping(study, [1, 2, 4], study.alpha, variants)
+    cells = [(v, r, str(i)) for v in variants for r in ("a", "b") for i in range(5)]
+    samples = [SimpleNamespace(id=f"{v}.{r}.{i}", metadata={"variant": v, "role": r, "item": i}) for v, r, i in cells]
+    ran: list[tuple[str, int]] = []
+
+    async def sample(sid: str, epoch: int, gate: asyncio.Semaphore) -> None:
+        async with gate:
+            if await manager.schedule_sample(sid, epoch) is not None:
+                return
+            ran.append((sid, epoch))
+            await asyncio.sleep(0.01 * (hash((sid, epoch)) % 5))
+            score = SimpleNamespace(score=SimpleNamespace(value={study.outcome.name: 0.0}))
+            await manager.complete_sample(sid, epoch, {"s": score})  # type: ignore[dict-item]
+
+    async def drive() -> None:
+        await manager.start_task(None, samples, 4)  # type: ignore[arg-type]
+        gate = asyncio.Semaphore(len(samples) + 5)  # more slots than a look: epoch 2 is admitted early
+        await asyncio.gather(*(sample(s.id, e, gate) for e in range(1, 5) for s in samples))
+
+    asyncio.run(drive())
+    assert {v: (s.epoch, s.futile) for v, s in manager.stops.items()} == {"dont_sandbag": (1, True), "no_goal": (1, True)}
+    assert len(ran) == len(samples) and all(e == 1 for _, e in ran)
+    assert manager.waited > 0
+
+    monkeypatch.setattr(seq_module, "WAIT_FLOOR", 0.2)
+    stuck = VariantStopping(study, [1, 2, 4], study.alpha, variants)
+
+    async def never_completes() -> bool:
+        await stuck.start_task(None, samples, 4)  # type: ignore[arg-type]
+        await stuck.schedule_sample(samples[0].id, 1)  # admitted, never finishes
+        return await stuck.schedule_sample(samples[1].id, 2) is None
+
+    assert asyncio.run(asyncio.wait_for(never_completes(), timeout=10))
+
+
 def test_the_manager_inspect_calls_stops_where_the_report_replays():
     variants = ["baseline", "dont_sandbag", "no_goal", "control_ask_low"]
     study, draw = _simulated("sandbagging_b6", "capability_preserver", variants, 16)

@@ -37,7 +37,7 @@ def test_sequential_run_stops_settled_variants_and_agrees_with_the_fixed_design(
     seq = bep(*common, "--sequential", "--log-dir", str(tmp_path / "seq" / "logs"), cwd=tmp_path)
     assert seq.returncode == 0, seq.stderr[-2000:]
     assert "sequential: looks at 1, 2, 4, 8 epochs" in seq.stdout
-    assert "Sequential design: 120 samples used against 240 for the fixed design (50%)." in seq.stdout
+    assert "Sequential design: 120 samples used and 120 run, against 240 for the fixed design (50% used, 50% run)." in seq.stdout
     assert "family-wise alpha 0.05 over 19 variants x 4 looks." in seq.stdout
     summary = _summary(tmp_path / "seq" / "logs")
     assert summary["looks"] == [1, 2, 4, 8]
@@ -45,11 +45,12 @@ def test_sequential_run_stops_settled_variants_and_agrees_with_the_fixed_design(
         "baseline": (4, True), "dont_sandbag": (4, True), "no_goal": (4, True)
     }
     assert summary["skipped_samples"] > 0
+    assert len(read_logs([tmp_path / "seq" / "logs"])) == 120  # no sample ran past its look
     study_md = (tmp_path / "seq" / "report" / "studies" / "sandbagging_b6.md").read_text()
     assert "look 3 (4 epochs): 3 variant(s) settled and stopped: baseline (interval [+" in study_md
     assert "every interval at 1 - 0.05/(3 x 4) (Bonferroni over variants and looks)" in study_md
 
-    fixed = bep(*common, "--log-dir", str(tmp_path / "fixed" / "logs"), cwd=tmp_path)
+    fixed = bep(*common, "--log-dir", str(tmp_path / "fixed" / "logs"), cwd=tmp_path)  # --epochs: fixed
     assert fixed.returncode == 0, fixed.stderr[-2000:]
     conclusions = [
         {r["model"]: r["conclusion"]["code"] for r in json.loads((tmp_path / d / "report" / "verdicts.json").read_text())["results"]}
@@ -103,9 +104,9 @@ def test_dry_run_prints_the_maximum_and_expected_calls_and_cost(tmp_path):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--looks", "1,2"], "--looks needs --sequential (or --full)"),
+        (["--looks", "1,2", "--epochs", "2"], "--looks needs --sequential"),
         (["--full", "--sequential", "--fixed"], "--fixed and --sequential exclude each other"),
-        (["--fixed"], "--fixed applies to --full"),
+        (["--fixed", "--epochs", "4"], "--fixed applies to the studies' own epochs"),
         (["--sequential", "--looks", "4,2"], "--looks takes strictly increasing positive epochs"),
         (["--sequential", "--looks", "1,2", "--epochs", "4"], "--looks must end at --epochs (4)"),
     ],
@@ -117,7 +118,7 @@ def test_bad_looks_are_one_line(tmp_path, args, message):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_full_runs_are_sequential_unless_fixed(tmp_path):
+def test_the_studies_own_epochs_run_sequentially_unless_fixed(tmp_path):
     from beyond_episode.run_options import RunOptions
     from beyond_episode.runner import make_plan
 
@@ -126,4 +127,8 @@ def test_full_runs_are_sequential_unless_fixed(tmp_path):
     fixed = make_plan(RunOptions(studies=("sandbagging_b6",), models=("subject/honest",), full=True, fixed=True))
     assert fixed.studies[0].looks == () and fixed.studies[0].epochs == 144
     quick = make_plan(RunOptions(studies=("sandbagging_b6",), models=("subject/honest",)))
-    assert quick.studies[0].looks == ()
+    assert quick.studies[0].looks == (1, 2, 4) and quick.studies[0].epochs == 4
+    quick_fixed = make_plan(RunOptions(studies=("sandbagging_b6",), models=("subject/honest",), fixed=True))
+    assert quick_fixed.studies[0].looks == () and quick_fixed.studies[0].epochs == 4
+    given = make_plan(RunOptions(studies=("sandbagging_b6",), models=("subject/honest",), epochs=6))
+    assert given.studies[0].looks == () and given.studies[0].epochs == 6
