@@ -7,17 +7,13 @@ not change when another condition is added.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from beyond_episode.ablations.study import load_study
-
-
-def _rng(*parts: object) -> np.random.Generator:
-    return np.random.default_rng(zlib.crc32("/".join(str(p) for p in parts).encode()))
+from beyond_episode.analysis.effects import rng_for
 
 
 def versions_table(
@@ -44,7 +40,7 @@ def versions_table(
             for role in ("a", "b"):
                 p = table.get(f"{v.id}.{role}", base)
                 for item in range(items):
-                    draws = _rng(seed, name, v.id, role, item).random(epochs)
+                    draws = rng_for(seed, name, v.id, role, item).random(epochs)
                     for epoch in range(epochs):
                         rows.append({"study": study_id, "variant": v.id, "role": role, "model": name,
                                      "item": f"item{item}", "epoch": epoch + 1, "outcome": float(draws[epoch] < p),
@@ -75,7 +71,7 @@ def length_table(
         for role in ("a", "b"):
             for item in range(items):
                 for length in lengths:
-                    rng = _rng(seed, model, v.id, role, item, length)
+                    rng = rng_for(seed, model, v.id, role, item, length)
                     lost = rng.random(epochs) < 1 - (1 - lose_track) ** length
                     coin = rng.random(epochs)
                     acts = np.where(lost, coin < 0.5, rng.random(epochs) < rate)

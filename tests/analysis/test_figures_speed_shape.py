@@ -115,6 +115,7 @@ def test_bars_have_every_variant_label(report: Report, drawn: list[Figure], tmp_
 
 def test_report_figures_in_workers_match_serial(report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert figures._workers(7) >= 1
+    monkeypatch.setattr(figures, "PARALLEL_MIN_JOBS", 2)  # draw these 7 in workers
     parallel = figures.write_figures(report, tmp_path / "parallel")
     monkeypatch.setattr(figures, "MAX_WORKERS", 1)
     serial = figures.write_figures(report, tmp_path / "serial")

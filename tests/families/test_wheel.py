@@ -22,7 +22,7 @@ from tests.families.copied_family import copy_family, write_study
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ("beyond_episode", "prompts", "ablations", "tasks", "subjects", "analysis", "pyproject.toml", "setup.py", "README.md", "LICENSE")
+SOURCES = ("beyond_episode", "prompts", "ablations", "tasks", "subjects", "analysis", "methodology", "pyproject.toml", "setup.py", "README.md", "LICENSE")
 NAME = "copied_sandbagging"
 SKIP = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "*.pyc")
 
