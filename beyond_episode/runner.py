@@ -29,6 +29,7 @@ from beyond_episode.run_record import (
     supersede_stale_logs,
     tally,
 )
+from beyond_episode.run_summary import epochs_note, sequential_summary
 
 DEFAULT_RUNS_DIR = Path("bep-runs")
 
@@ -146,7 +147,7 @@ def make_plan(options: RunOptions | argparse.Namespace) -> Plan:
         epochs = options.epochs or (study.epochs if options.full else study.quick_epochs)
         looks: tuple[int, ...] = ()
         if options.is_sequential:
-            from beyond_episode.analysis.sequential import look_schedule
+            from beyond_episode.analysis.stopping import look_schedule
 
             epochs = options.looks[-1] if options.looks else epochs
             looks = tuple(options.looks) or tuple(look_schedule(epochs, 1))
@@ -339,7 +340,7 @@ def run_study(options: RunOptions, plan: Plan | None = None) -> RunResult:
         study_files = [p.study.path for p in plan.studies]
         looks = {p.study.id: list(p.looks) for p in plan.studies if p.looks} or None
         result.verdicts = write_study_report(
-            log_dir, out, alpha=options.alpha, note=_epochs_note(plan), study_files=study_files, looks=looks
+            log_dir, out, alpha=options.alpha, note=epochs_note(plan), study_files=study_files, looks=looks
         )
         result.report_dir = out
     return result
@@ -366,7 +367,7 @@ def write_study_report(
         from beyond_episode.analysis.sequential import analyze_run
 
         report, stops = analyze_run([log_dir], looks, studies=StudyCatalog(study_files), alpha=alpha)
-        head = _sequential_summary(report, stops, looks)
+        head = sequential_summary(report, stops, looks)
     else:
         report = analyze([log_dir], alpha=alpha, studies=StudyCatalog(study_files))
     if note:
@@ -376,34 +377,3 @@ def write_study_report(
 
     warnings = [f"warning: {r.study.id} {r.model}: {text}" for r in report.results for text in r.warnings]
     return head + summary_text(report) + "".join(line + "\n" for line in warnings)
-
-
-def _sequential_summary(report: Any, stops: dict[tuple[str, str], dict[str, Any]], looks: dict[str, list[int]]) -> str:
-    """Samples run and used by the sequential design against the fixed design at the last look."""
-    counts = report.settings.get("sequential_samples", {})
-    run = used = fixed = 0
-    lines = []
-    for r in report.results:
-        stop = stops.get((r.study.id, r.model), {})
-        n = counts.get(f"{r.study.id} {r.model}", {"run": 0, "used": 0, "fixed": 0})
-        run, used, fixed = run + n["run"], used + n["used"], fixed + n["fixed"]
-        settled = sum(1 for s in stop.values() if s.settled)
-        futile = sum(1 for s in stop.values() if s.futile)
-        lines.append(
-            f"  {r.study.id} {r.model}: {n['used']} of {n['fixed']} samples used ({n['run']} run); "
-            f"{len(stop)} variants: {settled} settled, {futile} stopped with no verdict reachable, "
-            f"{len(stop) - settled - futile} ran to the last look"
-        )
-    share = f" ({used / fixed:.0%} used, {run / fixed:.0%} run)" if fixed else ""
-    return (
-        f"Sequential design: {used} samples used and {run} run, against {fixed} for the fixed design{share}.\n"
-        + "\n".join(lines) + "\n"
-    )
-
-
-def _epochs_note(plan: Plan) -> str | None:
-    short = [p for p in plan.studies if p.epochs < p.study.epochs]
-    if not short:
-        return None
-    parts = [f"{p.study.id}: {p.epochs} epochs run, {p.study.epochs} declared for power 0.8" for p in short]
-    return "Quick run with fewer epochs than the studies declare (" + "; ".join(parts) + "). Use --full for publication."

@@ -7,7 +7,7 @@ Inspect schedules samples epoch by epoch and tells the manager of every finished
 a later epoch that Inspect admits before that waits for the decision (bounded, see
 :meth:`VariantStopping._await_look`), so no model call is spent past a look that stops its
 variant. The manager applies, look by look,
-:func:`~beyond_episode.analysis.sequential.decide`: once a variant is settled at a look (or no
+:func:`~beyond_episode.analysis.stopping.decide`: once a variant is settled at a look (or no
 open verdict of it can be settled by the last look), its later epochs are skipped with the
 reason. A sample that went ahead after a bounded wait is kept in the log but not used by the
 report, which replays the same rule on the data.
@@ -28,7 +28,7 @@ import numpy as np
 
 from beyond_episode.ablations.study import Study
 from beyond_episode.analysis.effects import Paired
-from beyond_episode.analysis.sequential import Stop, decide, look_level
+from beyond_episode.analysis.stopping import Stop, decide, look_level
 
 if TYPE_CHECKING:
     from inspect_ai.dataset import Sample
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 MANAGER = "bep-sequential"
 WAIT_FLOOR = 60.0
-"""Seconds a sample of a later epoch waits at least for a pending look before it goes ahead."""
+"""Seconds without a finished sample of its variant after which a waiting sample goes ahead."""
 
 
 def outcome_of(scores: dict[str, SampleScore], outcome: str) -> float:
@@ -75,6 +75,7 @@ class VariantStopping:
         self.stops: dict[str, Stop] = {}
         self.skipped = 0
         self.waited = 0
+        self.stalled = 0
         self.admitted: dict[tuple[str, int], float] = {}
         self.longest = 0.0
         self.looks_done: dict[tuple[str, int], anyio.Event] = {}
@@ -94,11 +95,11 @@ class VariantStopping:
         if cell is None:
             return None
         variant = cell[0]
-        self.admitted[(str(id), epoch)] = time.monotonic()
         self._advance(variant, epoch)
         await self._await_look(variant, epoch)
         stop = self.stops.get(variant)
         if stop is None or not stop.stopped or epoch <= stop.epoch:
+            self.admitted[(str(id), epoch)] = time.monotonic()
             return None
         self.skipped += 1
         state = "settled" if stop.settled else "stopped unsettled"
@@ -123,20 +124,30 @@ class VariantStopping:
     async def _await_look(self, variant: str, epoch: int) -> None:
         """Hold a sample of a later epoch until the variant's pending look is decided, so that no
         sample runs past a look that stops its variant. The samples of that look were admitted
-        before this one (Inspect admits samples epoch by epoch), so they hold their own slots; a
-        look that is not decided within :data:`WAIT_FLOOR` seconds or three times the longest
-        sample so far (a sample that errored and waits for a retry) lets the sample go ahead."""
-        j = self.next_look[variant]
-        if variant in self.stops and self.stops[variant].stopped or j >= len(self.looks) or self.looks[j] >= epoch:
-            return
-        event = self.looks_done.setdefault((variant, j), anyio.Event())
-        self.waited += 1
-        with anyio.move_on_after(max(WAIT_FLOOR, 3 * self.longest)):
-            await event.wait()
-        self._advance(variant, epoch)
+        before this one (Inspect admits samples epoch by epoch), so they hold their own slots. The
+        wait ends early only when none of the variant's samples has finished for
+        :data:`WAIT_FLOOR` seconds or three times the longest sample so far (a sample that errored
+        and waits for a retry): the sample then goes ahead."""
+        held = False
+        while True:
+            j = self.next_look[variant]
+            stopped = variant in self.stops and self.stops[variant].stopped
+            if stopped or j >= len(self.looks) or self.looks[j] >= epoch:
+                return
+            event = self.looks_done.setdefault((variant, j), anyio.Event())
+            self.waited += not held
+            held = True
+            finished = len(self.done[variant])
+            with anyio.move_on_after(max(WAIT_FLOOR, 3 * self.longest)):
+                await event.wait()
+            self._advance(variant, epoch)
+            if not event.is_set() and len(self.done[variant]) == finished:
+                self.stalled += 1
+                return
 
     def _release(self, variant: str) -> None:
-        """Wake the samples waiting for a look of the variant that is now decided."""
+        """Wake the samples waiting for a look of the variant that is now decided (or, with
+        progress, to wait again)."""
         stopped = variant in self.stops and self.stops[variant].stopped
         for (v, j), event in list(self.looks_done.items()):
             if v == variant and (stopped or j < self.next_look[variant]):
@@ -153,6 +164,7 @@ class VariantStopping:
             "variants": len(self.chosen),
             "skipped_samples": self.skipped,
             "held_samples": self.waited,
+            "went_ahead_after_stall": self.stalled,
             "stops": {
                 v: {"look": s.look, "epochs": s.epoch, "settled": s.settled, "futile": s.futile, "reason": s.reason}
                 for v, s in self.stops.items()

@@ -30,6 +30,7 @@ from statsmodels.stats.proportion import proportion_confint
 from beyond_episode.ablations.study import Study
 from beyond_episode.analysis import sequential as sq
 from beyond_episode.analysis.effects import rng_for
+from beyond_episode.analysis.stopping import look_level, look_schedule
 from beyond_episode.analysis.verdicts import conclude, judge_all
 from beyond_episode.errors import BepError
 from beyond_episode.subjects.profile import Profile, load_profile, profile_names
@@ -101,7 +102,7 @@ def run(
             draw = sim.draw(looks[-1], rng_for(seed, study.id, label, r))
             stops = sq.replay(draw, study, looks, study.alpha, cells, method)
             used = sq.truncate(draw, stops)
-            level = sq.look_level(study.alpha, len(stops), len(looks)) if method == "bonferroni" else study.alpha / len(stops)
+            level = look_level(study.alpha, len(stops), len(looks)) if method == "bonferroni" else study.alpha / len(stops)
             if method == "bonferroni":
                 verdict = sq.conclude_rows(used, study, level)
             else:
@@ -208,7 +209,7 @@ def calibrate_sequential(
     write the tallies and the checks to ``out/calibration-sequential.md``."""
     if replications < 1:
         raise BepError(f"--replications must be a positive integer (got {replications})")
-    schedule = list(looks) if looks else sq.look_schedule(study.epochs, 1)
+    schedule = list(looks) if looks else look_schedule(study.epochs, 1)
     tallies = run(study, schedule, replications, seed=seed, progress=progress)
     text = table(study, schedule, "bonferroni", tallies)
     found = checks(tallies, study.alpha)

@@ -11,6 +11,7 @@ import pytest
 
 from beyond_episode.ablations.study import load_study
 from beyond_episode.analysis import sequential as sq
+from beyond_episode.analysis import stopping as st
 from beyond_episode.analysis.confseq import difference_cs, hedged_cs
 from beyond_episode.analysis.effects import Paired, rng_for
 from beyond_episode.errors import BepError
@@ -21,30 +22,30 @@ from beyond_episode.subjects.simulate import StudySimulator
 
 
 def test_looks_double_from_one_and_end_at_the_maximum():
-    assert sq.look_schedule(144, 1) == [1, 2, 4, 8, 16, 32, 64, 144]
-    assert sq.look_schedule(4, 1) == [1, 2, 4]
-    assert sq.look_schedule(10, 4) == [4, 10]
-    assert sq.look_schedule(3, 5) == [3]
+    assert st.look_schedule(144, 1) == [1, 2, 4, 8, 16, 32, 64, 144]
+    assert st.look_schedule(4, 1) == [1, 2, 4]
+    assert st.look_schedule(10, 4) == [4, 10]
+    assert st.look_schedule(3, 5) == [3]
     with pytest.raises(BepError, match="positive epochs"):
-        sq.look_schedule(0, 1)
+        st.look_schedule(0, 1)
 
 
 def test_every_interval_is_at_alpha_over_variants_times_looks():
-    assert sq.look_level(0.05, 19, 8) == pytest.approx(0.05 / 152)
+    assert st.look_level(0.05, 19, 8) == pytest.approx(0.05 / 152)
 
 
 def test_a_few_agreeing_samples_do_not_settle_a_variant():
     study = load_study("sandbagging_b6")
-    level = sq.look_level(study.alpha, 19, 8)
+    level = st.look_level(study.alpha, 19, 8)
     zeros = np.zeros(5)
     items = np.arange(5).astype(str)
-    few = sq.variant_interval(Paired.build(zeros, items, zeros, items), study, level)
+    few = st.variant_interval(Paired.build(zeros, items, zeros, items), study, level)
     assert few[0] < -0.3 and few[1] > 0.3  # not the exact [0, 0] of a fixed analysis
-    assert not sq.settled(study, "dont_sandbag", few)[0]
+    assert not st.settled(study, "dont_sandbag", few)[0]
     many = np.zeros(320)
     many_items = np.tile(items, 64)
-    wide_enough = sq.variant_interval(Paired.build(many, many_items, many, many_items), study, level)
-    ok, why = sq.settled(study, "dont_sandbag", wide_enough)
+    wide_enough = st.variant_interval(Paired.build(many, many_items, many, many_items), study, level)
+    ok, why = st.settled(study, "dont_sandbag", wide_enough)
     assert ok, why
 
 
@@ -59,15 +60,15 @@ def test_a_variant_that_cannot_settle_by_the_last_look_stops_there_and_then():
     samples), so the variant stops at look 1; with 144 epochs to go it carries on. A variant
     whose effect may still show goes on too."""
     study = load_study("sandbagging_b6")
-    level = sq.look_level(study.alpha, 19, 3)
+    level = st.look_level(study.alpha, 19, 3)
     items = np.arange(5).astype(str)
     zeros = Paired.build(np.zeros(5), items, np.zeros(5), items)
-    stop, done, why = sq.decide(study, "dont_sandbag", zeros, level, epoch=1, maximum=4)
+    stop, done, why = st.decide(study, "dont_sandbag", zeros, level, epoch=1, maximum=4)
     assert stop and not done and "none of them can be settled by 4 epochs" in why
-    stop, done, _ = sq.decide(study, "dont_sandbag", zeros, sq.look_level(study.alpha, 19, 8), epoch=1, maximum=144)
+    stop, done, _ = st.decide(study, "dont_sandbag", zeros, st.look_level(study.alpha, 19, 8), epoch=1, maximum=144)
     assert not stop and not done
     some = Paired.build(np.array([1.0, 1, 0, 0, 0]), items, np.zeros(5), items)  # 0.4: an effect may show
-    stop, _, why = sq.decide(study, "dont_sandbag", some, level, epoch=1, maximum=4)
+    stop, _, why = st.decide(study, "dont_sandbag", some, level, epoch=1, maximum=4)
     assert not stop, why
 
 
