@@ -125,6 +125,10 @@ class Study:
     subjects: tuple[str, ...] = ()
     """The reference-subject profiles a run without ``--model`` uses (empty: every shipped
     profile): the profiles the study is designed to tell apart."""
+    design: str = "sequential"
+    """``sequential`` (a run on the study's own epochs stops each variant once its verdicts are
+    settled) or ``fixed`` (every epoch runs: the study asks more than its verdicts, e.g. a trend
+    of incoherence against episode length, which the stopping rule does not know)."""
 
     def conditions(self, variants: list[str] | None = None) -> list[Condition]:
         """Every condition of the chosen variants (all by default), ``a`` before ``b``."""

@@ -22,7 +22,7 @@ from beyond_episode.yamlio import LineMap, where
 _STUDY_FIELDS = {
     "study", "description", "family", "outcome", "defaults", "pair", "margin", "alpha",
     "epochs", "quick_epochs", "items", "min_effect", "variants", "hypotheses", "overrides",
-    "subjects",
+    "subjects", "design",
 }
 
 
@@ -152,7 +152,19 @@ def parse_study(spec: LineMap, path: Path) -> Study:
         hypotheses=hypotheses,
         family_path=family.path.resolve(),
         subjects=_subjects(spec, path),
+        design=_design(spec, path),
     )
+
+
+DESIGNS = ("sequential", "fixed")
+
+
+def _design(spec: LineMap, path: Path) -> str:
+    """The optional ``design:``, ``sequential`` (default) or ``fixed``."""
+    value = spec.get("design", "sequential")
+    if value not in DESIGNS:
+        raise BepError(f"{where(path, spec, 'design')}: field 'design' must be one of {', '.join(DESIGNS)} (got {value!r})")
+    return str(value)
 
 
 def _subjects(spec: LineMap, path: Path) -> tuple[str, ...]:

@@ -226,7 +226,8 @@ def analyze_run(
 ) -> tuple[Report, dict[tuple[str, str], dict[str, Stop]]]:
     """Analyse the logs of a sequential run as the design prescribes.
 
-    ``looks`` gives each study's look schedule. For every study and model: the stopping looks
+    ``looks`` gives each study's look schedule (a study without one, run with a fixed design,
+    is analysed as a fixed run). For every study and model: the stopping looks
     are replayed from the data (:func:`replay`), every variant keeps the epochs of its stopping
     look, the analyzer runs at ``alpha / L`` (so that its adjusted intervals are at
     ``1 - alpha / (k L)``), and a variant whose outcomes are all the same gets the interval of
@@ -249,6 +250,10 @@ def analyze_run(
         of_study = frame[frame["study"].astype(str) == study_id]
         for model in sorted(of_study["model"].astype(str).unique()):
             rows = of_study[of_study["model"].astype(str) == model]
+            if study_id not in looks:  # a study of the run with a fixed design
+                results.append(analyze_study(rows, study, model, alpha=alpha))
+                samples[f"{study_id} {model}"] = {"run": len(rows), "used": len(rows), "fixed": len(rows)}
+                continue
             cells = {
                 str(v): int(g[["role", "item"]].drop_duplicates().shape[0])
                 for v, g in rows.groupby(rows["variant"].astype(str), sort=False)

@@ -18,6 +18,9 @@ def sequential_summary(report: Any, stops: dict[tuple[str, str], dict[str, Any]]
         stop = stops.get((r.study.id, r.model), {})
         n = counts.get(f"{r.study.id} {r.model}", {"run": 0, "used": 0, "fixed": 0})
         run, used, fixed = run + n["run"], used + n["used"], fixed + n["fixed"]
+        if not stop:
+            lines.append(f"  {r.study.id} {r.model}: {n['used']} samples, fixed design (study design: {r.study.design})")
+            continue
         settled = sum(1 for s in stop.values() if s.settled)
         futile = sum(1 for s in stop.values() if s.futile)
         lines.append(

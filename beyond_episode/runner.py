@@ -93,6 +93,8 @@ class Plan:
                     f"    sequential: looks at {', '.join(map(str, p.looks))} epochs; a variant stops once its "
                     f"verdicts are settled; at most {p.samples_per_model} samples per model"
                 )
+            elif p.study.design == "fixed":
+                lines.append("    fixed: every epoch runs (the study's design: its question is more than its verdicts)")
         lines.append(f"  models ({len(self.models)}): {', '.join(self.models)}")
         limit = f" (limit {self.limit} samples per study and epoch)" if self.limit else ""
         lines.append(f"  total: {self.samples} samples{limit}, about {self.model_calls} model calls")
@@ -146,7 +148,7 @@ def make_plan(options: RunOptions | argparse.Namespace) -> Plan:
     for study in studies:
         epochs = options.epochs or (study.epochs if options.full else study.quick_epochs)
         looks: tuple[int, ...] = ()
-        if options.is_sequential:
+        if options.is_sequential and (options.sequential or study.design == "sequential"):
             from beyond_episode.analysis.stopping import look_schedule
 
             epochs = options.looks[-1] if options.looks else epochs

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 MANAGER = "bep-sequential"
 WAIT_FLOOR = 60.0
-"""Seconds without a finished sample of its variant after which a waiting sample goes ahead."""
+"""Seconds without a finished sample of the task after which a waiting sample goes ahead."""
 
 
 def outcome_of(scores: dict[str, SampleScore], outcome: str) -> float:
@@ -76,6 +76,7 @@ class VariantStopping:
         self.skipped = 0
         self.waited = 0
         self.stalled = 0
+        self.finished = 0
         self.admitted: dict[tuple[str, int], float] = {}
         self.longest = 0.0
         self.looks_done: dict[tuple[str, int], anyio.Event] = {}
@@ -115,6 +116,7 @@ class VariantStopping:
         if cell is not None:
             variant, role, item = cell
             self.done[variant][(role, item, epoch)] = outcome_of(scores, self.study.outcome.name)
+            self.finished += 1
             started = self.admitted.pop((str(id), epoch), None)
             if started is not None:
                 self.longest = max(self.longest, time.monotonic() - started)
@@ -125,9 +127,10 @@ class VariantStopping:
         """Hold a sample of a later epoch until the variant's pending look is decided, so that no
         sample runs past a look that stops its variant. The samples of that look were admitted
         before this one (Inspect admits samples epoch by epoch), so they hold their own slots. The
-        wait ends early only when none of the variant's samples has finished for
-        :data:`WAIT_FLOOR` seconds or three times the longest sample so far (a sample that errored
-        and waits for a retry): the sample then goes ahead."""
+        wait ends early only when no sample of the task has finished for :data:`WAIT_FLOOR`
+        seconds or three times the longest sample so far: every slot is then held by a waiting
+        sample while a sample of the look is queued (a sample that errored and waits for a
+        retry), and the sample goes ahead."""
         held = False
         while True:
             j = self.next_look[variant]
@@ -137,11 +140,11 @@ class VariantStopping:
             event = self.looks_done.setdefault((variant, j), anyio.Event())
             self.waited += not held
             held = True
-            finished = len(self.done[variant])
+            finished = self.finished
             with anyio.move_on_after(max(WAIT_FLOOR, 3 * self.longest)):
                 await event.wait()
             self._advance(variant, epoch)
-            if not event.is_set() and len(self.done[variant]) == finished:
+            if not event.is_set() and self.finished == finished:
                 self.stalled += 1
                 return
 

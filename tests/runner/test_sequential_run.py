@@ -132,3 +132,25 @@ def test_the_studies_own_epochs_run_sequentially_unless_fixed(tmp_path):
     assert quick_fixed.studies[0].looks == () and quick_fixed.studies[0].epochs == 4
     given = make_plan(RunOptions(studies=("sandbagging_b6",), models=("subject/honest",), epochs=6))
     assert given.studies[0].looks == () and given.studies[0].epochs == 6
+
+
+def test_a_study_of_fixed_design_runs_every_epoch_unless_asked(tmp_path):
+    """The length studies ask for a trend the stopping rule does not know (``design: fixed``):
+    they run every epoch, and a bad design is a one-line error naming the file."""
+    from beyond_episode.run_options import RunOptions
+    from beyond_episode.runner import make_plan
+
+    plan = make_plan(RunOptions(studies=("oversight_length", "oversight_goals"), models=("subject/honest",)))
+    looks = {p.study.id: p.looks for p in plan.studies}
+    assert looks == {"oversight_length": (), "oversight_goals": (1, 2, 4)}
+    assert "fixed: every epoch runs" in plan.describe()
+    asked = make_plan(RunOptions(studies=("oversight_length",), models=("subject/honest",), sequential=True))
+    assert asked.studies[0].looks == (1, 2, 4, 8)
+
+    from beyond_episode.paths import ablations_dir
+
+    text = (ablations_dir() / "oversight_length.yaml").read_text().replace("design: fixed", "design: adaptive")
+    (tmp_path / "bad.yaml").write_text(text.replace("study: oversight_length", "study: bad"))
+    result = bep("validate", str(tmp_path / "bad.yaml"), cwd=tmp_path)
+    assert result.returncode != 0
+    assert "bad.yaml:24: field 'design' must be one of sequential, fixed (got 'adaptive')" in result.stdout + result.stderr
