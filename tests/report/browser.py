@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -106,9 +109,11 @@ async def _visit(ws_url: str, url: str, script: str, timeout: float) -> PageVisi
 def visit(page: Path, script: str, timeout: float = 60.0) -> PageVisit:
     """Open ``page`` from disk in headless chromium, evaluate ``script`` after the load."""
     binary = chromium()
-    with tempfile.TemporaryDirectory() as profile:
+    # chromium's helper processes (renderer, crash handler) may still write to the profile after
+    # the browser exits: they share its process group, which is ended as a whole
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen([binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             port_file = Path(profile) / "DevToolsActivePort"
             deadline = time.monotonic() + timeout
@@ -119,12 +124,21 @@ def visit(page: Path, script: str, timeout: float = 60.0) -> PageVisit:
             port = int(port_file.read_text().split()[0])
             return asyncio.run(_page_visit(port, page.resolve().as_uri(), script, timeout))
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _end_group(proc)
+
+
+def _end_group(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate chromium and every process of its group, then reap it."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, None)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # helpers that outlived the browser
 
 
 async def _page_visit(port: int, url: str, script: str, timeout: float) -> PageVisit:

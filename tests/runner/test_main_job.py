@@ -43,6 +43,21 @@ def test_every_profile_gets_its_known_conclusion_on_every_study(main_job):
     assert got == expected
 
 
+def test_main_job_is_sequential_and_spends_at_most_half_of_the_fixed_design(main_job):
+    """The main job runs the sequential design on the studies' quick epochs: it says how many
+    samples it ran and used against the fixed design, and no sample runs past its look."""
+    import re
+
+    result, _ = main_job
+    found = re.search(
+        r"Sequential design: (\d+) samples used and (\d+) run, against (\d+) for the fixed design", result.stdout
+    )
+    assert found, result.stdout[:2000]
+    used, run, fixed = map(int, found.groups())
+    assert run == used and fixed == 19456
+    assert run <= fixed / 2
+
+
 def test_main_job_reports_where_and_what(main_job):
     result, report = main_job
     assert f"Report: {report / 'report.md'}" in result.stdout.replace(str(report.resolve()), str(report))
