@@ -245,7 +245,6 @@ def analyze_run(
     samples: dict[str, dict[str, int]] = {}
     for study_id in sorted(frame["study"].astype(str).unique()):
         study = catalog.get(study_id)
-        schedule = list(looks.get(study_id) or [int(frame["epoch"].max())])
         level = float(alpha if alpha is not None else study.alpha)
         of_study = frame[frame["study"].astype(str) == study_id]
         for model in sorted(of_study["model"].astype(str).unique()):
@@ -254,6 +253,7 @@ def analyze_run(
                 results.append(analyze_study(rows, study, model, alpha=alpha))
                 samples[f"{study_id} {model}"] = {"run": len(rows), "used": len(rows), "fixed": len(rows)}
                 continue
+            schedule = list(looks[study_id])
             cells = {
                 str(v): int(g[["role", "item"]].drop_duplicates().shape[0])
                 for v, g in rows.groupby(rows["variant"].astype(str), sort=False)

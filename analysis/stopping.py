@@ -106,13 +106,10 @@ def decide(
     done, why = settled(study, variant, interval)
     if done or epoch >= maximum:
         return done, done, why
-    open_ = {
-        h: sign for h, sign in predictions(study, variant).items()
-        if variant_verdict(sign, interval, study.margin) not in (SUPPORTS, CONTRADICTS)
-    }
     factor = max(1, round(maximum / epoch))
     projection = variant_interval(projected(pair, factor), study, level, seed=seed)
-    if any(reachable(sign, pair.effect, projection, study.margin) for sign in open_.values()):
+    open_ = open_predictions(study, variant, interval).values()
+    if any(reachable(sign, pair.effect, projection, study.margin) for sign in open_):
         return False, False, why
     if interval[0] <= 0 <= interval[1] and reachable("0", pair.effect, projection, 0.0):
         return False, False, why + "; an effect may still show"
@@ -132,13 +129,21 @@ def predictions(study: Study, variant: str) -> dict[str, str]:
     return out
 
 
+def open_predictions(study: Study, variant: str, interval: tuple[float, float]) -> dict[str, str]:
+    """Hypothesis -> predicted sign for the variant's predictions the interval leaves inconclusive."""
+    return {
+        h: sign for h, sign in predictions(study, variant).items()
+        if variant_verdict(sign, interval, study.margin) not in (SUPPORTS, CONTRADICTS)
+    }
+
+
 def settled(study: Study, variant: str, interval: tuple[float, float]) -> tuple[bool, str]:
     """Whether every prediction for the variant is supported or contradicted; and why, in words."""
-    verdicts = {h: variant_verdict(sign, interval, study.margin) for h, sign in predictions(study, variant).items()}
     shown = f"[{interval[0]:+.3f}, {interval[1]:+.3f}]"
-    open_ = [h for h, v in verdicts.items() if v not in (SUPPORTS, CONTRADICTS)]
+    open_ = open_predictions(study, variant, interval)
     if open_:
         return False, f"interval {shown} leaves {', '.join(open_)} inconclusive"
+    verdicts = {h: variant_verdict(sign, interval, study.margin) for h, sign in predictions(study, variant).items()}
     if not verdicts:
         return True, "no hypothesis predicts it"
     parts = [f"{h} {v}" for h, v in verdicts.items()]

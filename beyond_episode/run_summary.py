@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from beyond_episode.runner import Plan
 
 
-def sequential_summary(report: Any, stops: dict[tuple[str, str], dict[str, Any]], looks: dict[str, list[int]]) -> str:
+def sequential_summary(report: Any, stops: dict[tuple[str, str], dict[str, Any]]) -> str:
     """Samples run and used by the sequential design against the fixed design at the last look."""
     counts = report.settings.get("sequential_samples", {})
     run = used = fixed = 0

@@ -369,7 +369,7 @@ def write_study_report(
         from beyond_episode.analysis.sequential import analyze_run
 
         report, stops = analyze_run([log_dir], looks, studies=StudyCatalog(study_files), alpha=alpha)
-        head = sequential_summary(report, stops, looks)
+        head = sequential_summary(report, stops)
     else:
         report = analyze([log_dir], alpha=alpha, studies=StudyCatalog(study_files))
     if note:

@@ -158,8 +158,6 @@ class VariantStopping:
                 del self.looks_done[(v, j)]
 
     async def complete_task(self) -> dict[str, Any]:
-        for variant in list(self.cells):
-            self._advance(variant, self.looks[-1] + 1)  # the last look, once every sample finished
         return {
             "looks": self.looks,
             "alpha": self.alpha,
